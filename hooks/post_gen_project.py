@@ -1,0 +1,71 @@
+"""Finish the rendered bot: drop what the answers did not ask for, write the answers and fresh
+secrets, then run the bot checker. A failure here makes cookiecutter delete the output.
+
+Runs inside the new project folder. Jinja appears only inside `tojson` below.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+BOT = Path.cwd()
+sys.dont_write_bytecode = True  # leave no __pycache__ in the new bot
+sys.path.insert(0, str(BOT / "scripts"))
+
+import check_bot  # noqa: E402  (the rendered bot's own checker)
+import generate_env  # noqa: E402
+
+
+def rendered_answers() -> dict:
+    """The user's answers, injected by cookiecutter as a JSON string."""
+    return json.loads({{ cookiecutter | tojson | tojson }})
+
+
+def remove(*relative_paths: str) -> None:
+    for relative in relative_paths:
+        path = BOT / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def remove_unselected_files(answers: dict) -> None:
+    if not answers["custom_actions"]:
+        remove("actions", "Dockerfile", "tests/test_actions.py")
+    if answers["tracker_store"] != "custom":
+        remove("addons")
+    for lock in (BOT / "requirements").glob("rasa-*.lock"):
+        if lock.name != f"rasa-{answers['rasa_version']}.lock":
+            lock.unlink()
+
+
+def write_answers(answers: dict) -> None:
+    """.cookiecutter.json: the public answers, in cookiecutter's replay format."""
+    public = {key: value for key, value in answers.items() if not key.startswith("_")}
+    text = json.dumps({"cookiecutter": public}, indent=2, ensure_ascii=False)
+    (BOT / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
+
+
+def fail_on_problems() -> None:
+    problems = check_bot.check_bot(BOT)
+    if problems:
+        print("ERROR: the rendered bot is inconsistent (a template bug, please report it):", file=sys.stderr)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        sys.exit(1)
+
+
+def main() -> None:
+    answers = rendered_answers()
+    remove_unselected_files(answers)
+    write_answers(answers)
+    generate_env.write_env(BOT)
+    fail_on_problems()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Reject answers that cannot make a working bot, before cookiecutter writes anything.
+
+Each error says what to answer instead. Jinja appears only inside `tojson` below, so this file is
+valid Python before rendering too.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+DATABASE_STORES = {"postgres", "redis", "mongo"}
+
+
+def rendered_answers() -> dict:
+    """The user's answers, injected by cookiecutter as a JSON string."""
+    return json.loads({{ cookiecutter | tojson | tojson }})
+
+
+def slug_errors(slug: str) -> list[str]:
+    if not slug:
+        return ["project_slug is empty: answer a name such as 'mood_bot'."]
+    if not SLUG_PATTERN.match(slug):
+        return [
+            f"project_slug {slug!r} is not usable as a folder and Docker project name: use 1-63 "
+            "lowercase letters, digits and underscores, starting with a letter (e.g. 'mood_bot')."
+        ]
+    if keyword.iskeyword(slug):
+        return [f"project_slug {slug!r} is a Python keyword: answer e.g. '{slug}_bot'."]
+    return []
+
+
+def combination_errors(answers: dict) -> list[str]:
+    errors = []
+    if answers["mongo_express"] and answers["tracker_store"] != "mongo":
+        errors.append(
+            f"mongo_express=yes needs tracker_store=mongo (you chose {answers['tracker_store']!r}): "
+            "answer mongo_express=no, or tracker_store=mongo."
+        )
+    if not answers["project_name"].strip():
+        errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
+    return errors
+
+
+def main() -> int:
+    answers = rendered_answers()
+    errors = slug_errors(answers["project_slug"]) + combination_errors(answers)
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

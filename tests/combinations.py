@@ -1,0 +1,64 @@
+"""The answer combinations the tests bake, derived from cookiecutter.json.
+
+Like cookiecutter-data-science: the full product of the choices, filtered by `is_valid`, which
+states independently of the hooks which combinations the template supports. The fast tier bakes
+all of them; the slow tiers use `pairwise`, a small set covering every pair of values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+COOKIECUTTER_JSON = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+PINS = COOKIECUTTER_JSON["_pins"]
+
+# Every prompt with a finite set of answers.
+CHOICES: dict[str, list] = {
+    key: value if isinstance(value, list) else [True, False]
+    for key, value in COOKIECUTTER_JSON.items()
+    if not key.startswith("_") and (isinstance(value, list) or isinstance(value, bool))
+}
+DATABASE_STORES = {"postgres", "redis", "mongo"}
+
+
+def is_valid(answers: dict) -> bool:
+    """The supported combinations: mongo-express only makes sense beside MongoDB."""
+    return not (answers["mongo_express"] and answers["tracker_store"] != "mongo")
+
+
+def all_combinations() -> list[dict]:
+    keys = list(CHOICES)
+    return [dict(zip(keys, values)) for values in itertools.product(*CHOICES.values())]
+
+
+def valid_combinations() -> list[dict]:
+    return [answers for answers in all_combinations() if is_valid(answers)]
+
+
+def invalid_combinations() -> list[dict]:
+    return [answers for answers in all_combinations() if not is_valid(answers)]
+
+
+def pairwise(combinations: list[dict], keys: list[str] | None = None) -> list[dict]:
+    """A greedy covering array: few combinations that still hold every pair of values of `keys`."""
+    keys = keys or list(CHOICES)
+    needed = {((a, combo[a]), (b, combo[b])) for combo in combinations for a, b in itertools.combinations(keys, 2)}
+    chosen: list[dict] = []
+    while needed:
+        best = max(combinations, key=lambda c: len(_pairs(c, keys) & needed))
+        chosen.append(best)
+        needed -= _pairs(best, keys)
+    return chosen
+
+
+def _pairs(combo: dict, keys: list[str]) -> set:
+    return {((a, combo[a]), (b, combo[b])) for a, b in itertools.combinations(keys, 2)}
+
+
+def combo_id(answers: dict) -> str:
+    return "-".join(
+        (key if value else f"no_{key}") if isinstance(value, bool) else str(value) for key, value in answers.items()
+    )

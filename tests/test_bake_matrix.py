@@ -1,0 +1,199 @@
+"""Every valid combination of answers bakes into a consistent bot (the fast, exhaustive tier)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from check_bot import check_bot
+from combinations import PINS, combo_id, valid_combinations
+
+VALID = valid_combinations()
+WALKTHROUGH_REPLIES = {
+    "utter_greet": "Hi, how is it going?",
+    "utter_happy": "Great, carry on!",
+    "utter_cheer_up": "Don't be sad. Keep smiling!",
+    "utter_goodbye": "Goodbye!",
+}
+
+
+@pytest.fixture(params=VALID, ids=[combo_id(a) for a in VALID])
+def baked(request, bake_once):
+    return request.param, bake_once(**request.param)
+
+
+def test_matrix_is_not_empty_and_covers_every_choice():
+    assert len(VALID) == 42
+    for key in ("nlu_pipeline", "tracker_store", "custom_actions"):
+        assert {a[key] for a in VALID} >= (
+            {True, False}
+            if key == "custom_actions"
+            else {"light", "diet", "spacy"}
+            if key == "nlu_pipeline"
+            else {"sqlite", "in_memory", "postgres", "redis", "mongo", "custom"}
+        )
+
+
+def test_bot_checker_passes(baked):
+    _, bot = baked
+    assert check_bot(bot.path) == []
+
+
+def test_nothing_left_unrendered(baked):
+    _, bot = baked
+    for path in bot.files():
+        text = path.read_text(encoding="utf-8")
+        # Allowed: GitHub's ${{ }} expressions and bash's ${#array}.
+        leftovers = re.findall(r"(?<!\$)\{\{|\{%|(?<!\$)\{#", text)
+        assert not leftovers, f"{path.relative_to(bot.path)} has unrendered Jinja"
+
+
+def test_every_yaml_file_parses(baked):
+    _, bot = baked
+    yaml_files = [p for p in bot.files() if p.suffix in {".yml", ".yaml"}]
+    assert len(yaml_files) >= 9
+    for path in yaml_files:
+        bot.yaml(str(path.relative_to(bot.path)))
+
+
+def test_python_compiles_and_passes_ruff(baked):
+    _, bot = baked
+    sources = [p for p in bot.files() if p.suffix == ".py"]
+    for path in sources:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")  # raises SyntaxError
+    # The bot's own pyproject.toml configures ruff, as it will for the bot's developers.
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=bot.path, capture_output=True, text=True
+    )
+    assert ruff.returncode == 0, ruff.stdout + ruff.stderr
+
+
+def test_files_follow_the_answers(baked):
+    answers, bot = baked
+    actions = answers["custom_actions"]
+    for path in (
+        "actions/actions.py",
+        "actions/__init__.py",
+        "actions/requirements.txt",
+        "Dockerfile",
+        "tests/test_actions.py",
+    ):
+        assert bot.exists(path) == actions, path
+    assert bot.exists("addons/json_file_tracker_store.py") == (answers["tracker_store"] == "custom")
+    for path in (
+        "domain.yml",
+        "data/nlu.yml",
+        "data/stories.yml",
+        "data/rules.yml",
+        "config/config.yml",
+        "config/endpoints.yml",
+        "config/credentials.yml",
+        "docker-compose.yml",
+        "rasa.Dockerfile",
+        ".env",
+        ".env.example",
+        ".gitignore",
+        ".dockerignore",
+        "Makefile",
+        "README.md",
+        "tests/test_stories.yml",
+        ".cookiecutter.json",
+        ".github/workflows/ci.yml",
+        "scripts/check_bot.py",
+        "scripts/smoke_test.py",
+        "scripts/setup_venv.sh",
+        "requirements.txt",
+    ):
+        assert bot.exists(path), path
+
+
+def test_walkthrough_replies_are_verbatim(baked):
+    _, bot = baked
+    responses = bot.yaml("domain.yml")["responses"]
+    for name, text in WALKTHROUGH_REPLIES.items():
+        assert responses[name] == [{"text": text}]
+    assert responses["utter_default"][0]["text"]  # a fallback reply, not []
+
+
+def test_sad_path_tells_a_joke_only_with_custom_actions(baked):
+    answers, bot = baked
+    sad = next(s for s in bot.yaml("data/stories.yml")["stories"] if s["story"] == "sad path")
+    actions = [step["action"] for step in sad["steps"] if "action" in step]
+    assert ("action_joke" in actions) == answers["custom_actions"]
+    assert ("action_joke" in (bot.yaml("domain.yml").get("actions") or [])) == answers["custom_actions"]
+
+
+def test_pipeline_matches_the_flavour(baked):
+    answers, bot = baked
+    config = bot.yaml("config/config.yml")
+    components = [c["name"] for c in config["pipeline"]]
+    policies = [p["name"] for p in config["policies"]]
+    expected = {"light": "LogisticRegressionClassifier", "diet": "DIETClassifier", "spacy": "SpacyNLP"}
+    assert expected[answers["nlu_pipeline"]] in components
+    assert "FallbackClassifier" in components and "RulePolicy" in policies
+    assert any("Memoization" in p for p in policies)
+    assert ("TEDPolicy" in policies) == (answers["nlu_pipeline"] == "diet")
+
+
+def test_endpoints_follow_the_tracker_store(baked):
+    answers, bot = baked
+    endpoints = bot.yaml("config/endpoints.yml") or {}
+    store = endpoints.get("tracker_store")
+    expected_type = {
+        "in_memory": None,
+        "sqlite": "SQL",
+        "postgres": "SQL",
+        "redis": "redis",
+        "mongo": "mongod",
+        "custom": "addons.json_file_tracker_store.JsonFileTrackerStore",
+    }[answers["tracker_store"]]
+    assert (store or {}).get("type") == expected_type
+    assert ("action_endpoint" in endpoints) == answers["custom_actions"]
+    text = bot.text("config/endpoints.yml")
+    for key, value in (store or {}).items():
+        if key in {"password", "username"}:
+            assert re.fullmatch(r"\$\{[A-Z_]+\}", str(value)), f"{key} must come from the environment"
+    assert "change-me" not in text
+
+
+def test_secrets_are_random_and_private(baked):
+    answers, bot = baked
+    env = dict(line.split("=", 1) for line in bot.text(".env").splitlines() if line and not line.startswith("#"))
+    secrets = {k: v for k, v in env.items() if k.endswith(("PASSWORD", "TOKEN"))}
+    assert secrets, "at least the Rasa API token"
+    for key, value in secrets.items():
+        assert re.fullmatch(r"[0-9a-f]{48}", value), key
+    assert len(set(secrets.values())) == len(secrets)
+    assert (bot.path / ".env").stat().st_mode & 0o077 == 0
+    assert ".env" in bot.text(".gitignore").splitlines()
+
+
+def test_answers_are_kept_for_replay(baked):
+    answers, bot = baked
+    kept = bot.yaml(".cookiecutter.json")["cookiecutter"]
+    for key, value in answers.items():
+        assert kept[key] == value
+    assert not any(key.startswith("_") for key in kept)
+
+
+def test_versions_come_from_the_one_pin_table(baked):
+    answers, bot = baked
+    line = PINS["rasa_lines"][answers["rasa_version"]]
+    assert f"rasa=={line['rasa']}" in bot.text("requirements.txt")
+    assert f"rasa-sdk=={line['rasa_sdk']}" in bot.text("requirements.txt")
+    assert bot.text(".python-version").strip() == line["python"]
+    assert f"rasa/rasa:{line['rasa']}" in bot.text("rasa.Dockerfile")
+    if answers["custom_actions"]:
+        assert f"FROM rasa/rasa-sdk:{line['rasa_sdk']}" in bot.text("Dockerfile")
+    lock = bot.text(f"requirements/rasa-{answers['rasa_version']}.lock")
+    assert f"rasa=={line['rasa']}" in lock and f"rasa-sdk=={line['rasa_sdk']}" in lock
+    assert f'python-version: "{line["python"]}"' in bot.text(".github/workflows/ci.yml")
+
+
+def test_github_expressions_survive_rendering(baked):
+    _, bot = baked
+    workflow = bot.text(".github/workflows/ci.yml")
+    assert "${{ always() }}" in workflow and "${{ github.sha }}" in workflow

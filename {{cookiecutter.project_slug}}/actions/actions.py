@@ -1,0 +1,62 @@
+"""Custom actions, run by the action server (`rasa run actions`, or the action_server container).
+
+Docs: https://rasa.com/docs/rasa/3.x/custom-actions
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import urllib.request
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+logger = logging.getLogger(__name__)
+
+# Answered offline, so the bot works without internet access.
+JOKES = [
+    "Why did the robot go on holiday? It needed to recharge its batteries.",
+    "I told my computer I needed a break, and it said: no problem, I'll go to sleep.",
+    "Why was the chatbot so calm? It had plenty of cache to fall back on.",
+    "What do you call a bot that takes the long way round? R2-Detour.",
+]
+
+# Optional: a JSON endpoint answering {"joke": "..."}; set JOKE_API_URL to use it.
+JOKE_API_TIMEOUT_SECONDS = 2.0
+
+
+def fetch_joke(url: str, timeout: float = JOKE_API_TIMEOUT_SECONDS) -> str | None:
+    """Return a joke from the optional joke API, or None when it fails in any way."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            joke = json.load(response).get("joke")
+    except (OSError, ValueError, AttributeError) as error:
+        logger.warning("Joke API %s failed (%s); using a local joke.", url, error)
+        return None
+    return joke if isinstance(joke, str) and joke.strip() else None
+
+
+def pick_joke() -> str:
+    """A joke from JOKE_API_URL when it answers in time, else one of the local JOKES."""
+    url = os.environ.get("JOKE_API_URL", "").strip()
+    return (fetch_joke(url) if url else None) or random.choice(JOKES)  # noqa: S311
+
+
+class ActionJoke(Action):
+    """Cheers the user up with a joke (the walkthrough's action_joke)."""
+
+    def name(self) -> str:
+        return "action_joke"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=pick_joke())
+        return []

@@ -1,0 +1,63 @@
+"""A custom tracker store: one JSON file per conversation, in a folder.
+
+Rasa loads it from config/endpoints.yml (`type: addons.json_file_tracker_store.JsonFileTrackerStore`);
+docker-compose.yml mounts addons/ into the Rasa container and keeps the folder in a volume.
+It is a starting point for your own store (an in-house database, an audit log, ...): keep the
+four methods, change where the text goes. Docs: https://rasa.com/docs/rasa/3.x/tracker-stores
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Optional, Text
+from urllib.parse import quote, unquote
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+
+class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
+    """Stores each conversation as <directory>/<quoted sender id>.json, written atomically."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        directory: Text = "state/conversations",
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("host", None)  # Rasa passes the endpoint's url as `host`; a folder needs none.
+        super().__init__(domain, event_broker, **kwargs)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        logger.info("Storing conversations as JSON files in %s", self.directory.resolve())
+
+    def _path(self, sender_id: Text) -> Path:
+        return self.directory / f"{quote(sender_id, safe='')}.json"
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the whole conversation to its file (a temp file renamed over it)."""
+        await self.stream_events(tracker)
+        text = self.serialise_tracker(tracker)
+        handle, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temp, self._path(tracker.sender_id))
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The stored conversation, or None when this sender has none yet."""
+        path = self._path(sender_id)
+        if not path.is_file():
+            return None
+        return self.deserialise_tracker(sender_id, path.read_text(encoding="utf-8"))
+
+    async def keys(self) -> Iterable[Text]:
+        """The sender ids of every stored conversation."""
+        return [unquote(path.stem) for path in self.directory.glob("*.json")]

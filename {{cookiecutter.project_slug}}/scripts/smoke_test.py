@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Talk to a running bot over its REST channel and check every reply (the walkthrough's curl).
+
+    python3 scripts/smoke_test.py [--url http://localhost:5005] [--wait 60]
+
+Holds the happy path, the sad path (with the custom action's joke when the domain has
+action_joke), the bot challenge and an unknown message that must get the fallback reply.
+Expected texts are read from domain.yml, so the conversation follows your edits of the replies
+but fails when the bot answers with the wrong one. Exit 0: all replies right; 1: a wrong reply;
+2: the bot could not be reached. Needs the standard library and PyYAML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+BOT_DIR = Path(__file__).resolve().parent.parent
+JOKE = "action_joke"  # a reply from the action server, not a domain response
+
+
+@dataclass(frozen=True)
+class Turn:
+    message: str
+    expected: tuple[str, ...]  # response or action names, in order
+
+
+CONVERSATIONS = {
+    "happy path": [
+        Turn("hello", ("utter_greet",)),
+        Turn("I am great", ("utter_happy",)),
+        Turn("bye", ("utter_goodbye",)),
+    ],
+    "sad path": [
+        Turn("hi", ("utter_greet",)),
+        Turn("very sad", ("utter_cheer_up", JOKE)),
+        Turn("goodbye", ("utter_goodbye",)),
+    ],
+    "bot challenge": [Turn("are you a bot?", ("utter_iamabot",))],
+    "fallback": [Turn("zqx vlorp gnarf", ("utter_default",))],
+}
+
+
+def load_domain(bot_dir: Path) -> dict:
+    return yaml.safe_load((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
+
+
+def local_jokes(bot_dir: Path) -> list[str]:
+    """The JOKES list of actions/actions.py, read without importing rasa_sdk."""
+    path = bot_dir / "actions" / "actions.py"
+    if not path.is_file():
+        return []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "JOKES" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
+    """POST one message to the REST webhook and return the texts of the bot's replies."""
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        return [reply.get("text", "") for reply in json.load(response)]
+
+
+def wait_until_up(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url.rstrip('/')}/", timeout=5):  # noqa: S310
+                return
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def check_turn(turn: Turn, replies: list[str], domain: dict, jokes: list[str]) -> str:
+    """'' when the replies match the turn, else a description of the mismatch."""
+    has_joke_action = JOKE in {str(a) for a in domain.get("actions") or []}
+    expected = [name for name in turn.expected if name != JOKE or has_joke_action]
+    if len(replies) != len(expected):
+        return f"expected {len(expected)} replies {expected}, got {replies}"
+    texts = {name: [v.get("text") for v in variants] for name, variants in (domain.get("responses") or {}).items()}
+    for name, got in zip(expected, replies):
+        if name == JOKE:
+            # With JOKE_API_URL set the joke may come from that API instead of the local list.
+            if not got or (jokes and got not in jokes and not os.environ.get("JOKE_API_URL")):
+                return f"expected a joke from the action server, got {got!r}"
+        elif got not in texts.get(name, []):
+            return f"expected {name}: {texts.get(name)}, got {got!r}"
+    return ""
+
+
+def run_smoke(url: str, bot_dir: Path = BOT_DIR, out=sys.stdout) -> list[str]:
+    """Hold every conversation; return the failures (empty when the bot answered right)."""
+    domain, jokes = load_domain(bot_dir), local_jokes(bot_dir)
+    failures = []
+    for name, turns in CONVERSATIONS.items():
+        sender = f"smoke-{name.replace(' ', '-')}-{uuid.uuid4().hex[:8]}"
+        for turn in turns:
+            replies = send(url, sender, turn.message)
+            problem = check_turn(turn, replies, domain, jokes)
+            print(f"{'FAIL' if problem else 'ok  '} {name}: {turn.message!r} -> {replies}", file=out)
+            if problem:
+                failures.append(f"{name}: {turn.message!r}: {problem}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Check a running bot's replies over REST.")
+    parser.add_argument("--url", default="http://localhost:5005", help="the bot's base URL")
+    parser.add_argument("--wait", type=float, default=0, help="seconds to wait for the bot to come up")
+    parser.add_argument("--bot-dir", type=Path, default=BOT_DIR, help="folder with domain.yml")
+    args = parser.parse_args(argv)
+    try:
+        wait_until_up(args.url, args.wait)
+        failures = run_smoke(args.url, args.bot_dir)
+    except (urllib.error.URLError, OSError) as error:
+        print(
+            f"error: cannot reach the bot at {args.url} ({error}). Is it running? Try `make up` "
+            "(Docker) or `rasa run --enable-api` (local), and `--wait 60` while it starts.",
+            file=sys.stderr,
+        )
+        return 2
+    for failure in failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    print("smoke test passed" if not failures else f"{len(failures)} wrong repl(ies)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
