@@ -3,7 +3,7 @@
 A rendered bot carries everything needed to build its own virtualenv:
 ``.python-version``, ``requirements.txt`` (constrained by
 ``requirements/rasa-<line>.lock``) and ``scripts/setup_venv.sh``. Building
-one takes ~15 s with uv (~90 s with pip) and ~2.7 GB, so ``rasa_venv()``
+one takes 10-30 s with uv (~95 s with pip) and ~2.5 GB, so ``rasa_venv()``
 builds it once per distinct requirements+lock content under
 
     ${COOKIECUTTER_RASA_CACHE:-~/.cache/cookiecutter-rasa}/venvs/rasa-<line>-<hash12>
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 STAMP_FILE = ".lock-sha256"  # written by scripts/setup_venv.sh
-BUILD_TIMEOUT = 1800  # seconds; a pip build takes ~100 s, uv ~15 s
+BUILD_TIMEOUT = 1800  # seconds; a pip build takes ~95 s, uv 10-30 s
 EXIT_UNAVAILABLE = 2  # setup_venv.sh: missing prerequisite (e.g. no Python 3.10)
 
 

@@ -176,7 +176,7 @@ log "building $VENV_DIR (via $TMP_VENV)"
 
 cd "$BOT_ROOT" # requirements.txt refers to requirements/*.lock relatively
 start=$SECONDS
-if [[ ${#UV[@]} -gt 0 ]]; then
+if [[ -n ${UV[0]:-} ]]; then # uv found (array length syntax would look like Jinja)
     log "installing requirements.txt with ${UV[*]}"
     "${UV[@]}" pip install --python "$TMP_VENV/bin/python" -r requirements.txt >&2 ||
         die 1 "installing $REQUIREMENTS failed (uv)"
