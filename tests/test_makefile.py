@@ -1,0 +1,59 @@
+"""The rendered Makefile gives the walkthrough's steps as one command each, and they parse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+WALKTHROUGH_STEPS = ["train", "up", "down", "logs", "shell", "smoke", "check", "test"]
+
+
+def make(bot, *args: str) -> subprocess.CompletedProcess:
+    # The scripts need PyYAML: use this interpreter, as a bot's own .venv would be used.
+    command = ["make", f"PYTHON={sys.executable}", *args]
+    return subprocess.run(command, cwd=bot.path, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("custom_actions", [True, False], ids=["actions", "no_actions"])
+def test_help_lists_every_step(bake_once, custom_actions):
+    listed = make(bake_once(custom_actions=custom_actions), "help").stdout
+    for step in WALKTHROUGH_STEPS:
+        assert f"make {step} " in listed, step
+    assert ("make test-actions" in listed) == custom_actions
+
+
+@pytest.mark.parametrize("custom_actions", [True, False], ids=["actions", "no_actions"])
+def test_every_step_parses(bake_once, custom_actions):
+    bot = bake_once(custom_actions=custom_actions)
+    dry_run = make(bot, "-n", *WALKTHROUGH_STEPS)
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "docker compose up -d --build --wait" in dry_run.stdout
+    assert "scripts/smoke_test.py --url http://localhost:5005" in dry_run.stdout
+
+
+def test_check_passes(bake_once):
+    result = make(bake_once(), "check")
+    assert result.returncode == 0, result.stderr
+    assert "bot check passed" in result.stdout
+
+
+def test_env_is_written_once_with_fresh_secrets(bake):
+    bot = bake(tracker_store="postgres")
+    old = bot.text(".env")
+    (bot.path / ".env").unlink()
+    assert make(bot, ".env").returncode == 0
+    new = bot.text(".env")
+    assert new != old and "=change-me" not in new and "POSTGRES_PASSWORD=" in new
+    again = make(bot, ".env")
+    assert again.returncode == 0 and bot.text(".env") == new, "an existing .env is never overwritten"
+
+
+def test_check_fails_on_a_broken_bot(bake):
+    bot = bake()
+    stories = bot.path / "data" / "stories.yml"
+    stories.write_text(stories.read_text().replace("utter_happy", "utter_hapy"))
+    result = make(bot, "check")
+    assert result.returncode != 0
+    assert "'utter_hapy', which has no response" in result.stderr
