@@ -103,7 +103,8 @@ class Bot:
     @property
     def responses(self) -> set[str]:
         # `templates:` is the pre-2.0 key; Rasa 2.x and 3.x ignore it (and the bot goes silent).
-        return set(self.domain.get("responses") or {})
+        # check_actions reports it once; its names still count here, so each utter_ is not reported too.
+        return set(self.domain.get("responses") or self.domain.get("templates") or {})
 
     @property
     def domain_actions(self) -> set[str]:
@@ -252,7 +253,7 @@ def check_actions(bot: Bot) -> Iterator[Problem]:
             f"action '{action}' is listed but has no response",
             f"add a text for '{action}' under 'responses:'",
         )
-    if "templates" in bot.domain and not bot.responses:
+    if "templates" in bot.domain and not bot.domain.get("responses"):
         yield Problem(
             "domain.yml",
             "uses the key 'templates:', which Rasa 2 and 3 ignore (the bot says nothing)",
@@ -311,13 +312,19 @@ def endpoint_hosts(bot: Bot) -> dict[str, str]:
     return hosts
 
 
+def dockerfile(bot: Bot, service: dict) -> Path | None:
+    """The Dockerfile a compose service builds, or None when it runs an image."""
+    build = service.get("build")
+    if not build:
+        return None
+    context = build if isinstance(build, str) else build.get("context", ".")
+    return bot.root / context / ("Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile"))
+
+
 def base_image(bot: Bot, service: dict) -> str:
     """The image a compose service runs, or the FROM of the Dockerfile it builds."""
-    build = service.get("build")
-    if build:
-        context = build if isinstance(build, str) else build.get("context", ".")
-        dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile", "Dockerfile")
-        path = bot.root / context / dockerfile
+    path = dockerfile(bot, service)
+    if path is not None:
         froms = (
             re.findall(r"^FROM\s+(?:--\S+\s+)*(\S+)", path.read_text(encoding="utf-8"), re.M) if path.is_file() else []
         )
@@ -334,14 +341,16 @@ def check_endpoints_match_compose(bot: Bot) -> Iterator[Problem]:
         return
     running = services(bot)
     hosts = endpoint_hosts(bot)
-    for section, host in hosts.items():
-        if host not in running:
-            yield Problem(
-                "config/endpoints.yml",
-                f"{section} points at host '{host}', which docker-compose.yml does not run "
-                f"(services: {', '.join(sorted(running))})",
-                f"use one of those service names as the host, or add a '{host}' service to docker-compose.yml",
-            )
+    dangling = {section: host for section, host in hosts.items() if host not in running}
+    for section, host in dangling.items():
+        yield Problem(
+            "config/endpoints.yml",
+            f"{section} points at host '{host}', which docker-compose.yml does not run "
+            f"(services: {', '.join(sorted(running))})",
+            f"use one of those service names as the host, or add a '{host}' service to docker-compose.yml",
+        )
+    if dangling:  # the unused service is then most likely the one the wrong host meant: not "remove it"
+        return
     for name, service in running.items():
         repository = base_image(bot, service).split(":")[0]
         if repository == "rasa/rasa-sdk" and name not in hosts.values():
@@ -371,7 +380,7 @@ def check_custom_tracker_store(bot: Bot) -> Iterator[Problem]:
             f"tracker_store type '{kind}' needs {bot.rel(path)}, which is missing",
             "create that module, or fix the dotted path (module.path.ClassName)",
         )
-    elif f"class {class_name}" not in path.read_text(encoding="utf-8"):
+    elif not re.search(rf"^\s*class\s+{re.escape(class_name)}\b", path.read_text(encoding="utf-8"), re.M):
         yield Problem(
             bot.rel(path),
             f"does not define class '{class_name}' named by tracker_store in config/endpoints.yml",
@@ -379,33 +388,34 @@ def check_custom_tracker_store(bot: Bot) -> Iterator[Problem]:
         )
 
 
-def rasa_image(bot: Bot) -> tuple[str, str]:
-    """(service name, image) of the Rasa server in docker-compose.yml, or ('', '')."""
+def rasa_image(bot: Bot) -> tuple[str, str, str]:
+    """(service name, image, file that sets the image) of the Rasa server, or ('', '', '')."""
     for name, service in services(bot).items():
         image = base_image(bot, service)
         if image.split(":")[0] == "rasa/rasa":
-            return name, image
-    return "", ""
+            path = dockerfile(bot, service)
+            return name, image, bot.rel(path) if path is not None else "docker-compose.yml"
+    return "", "", ""
 
 
 def check_image_flavour(bot: Bot) -> Iterator[Problem]:
-    service, image = rasa_image(bot)
+    service, image, where = rasa_image(bot)
     if not image:
         return
     tag = image.partition(":")[2]
     components = [c for c in bot.config.get("pipeline") or [] if isinstance(c, dict)]
     names = [str(c.get("name", "")) for c in components]
-    where = f"docker-compose.yml (service '{service}', image {image})"
+    context = f" (service '{service}', image {image})"
     if any(n.startswith(SPACY_PREFIX) for n in names) and "spacy" not in tag and "full" not in tag:
         yield Problem(
             where,
-            "the pipeline uses spaCy components but the image has no spaCy",
+            "the pipeline uses spaCy components but the image has no spaCy" + context,
             f"use the image rasa/rasa:{tag.split('-')[0]}-spacy-en (or -full)",
         )
     if any(n.startswith(MITIE_PREFIX) for n in names) and "full" not in tag:
         yield Problem(
             where,
-            "the pipeline uses MITIE components but only the -full image has MITIE",
+            "the pipeline uses MITIE components but only the -full image has MITIE" + context,
             f"use the image rasa/rasa:{tag.split('-')[0]}-full",
         )
     language = re.search(r"-spacy-([a-z]{2})$", tag)
@@ -441,7 +451,7 @@ def check_versions(bot: Bot) -> Iterator[Problem]:
 
 def check_env_file(bot: Bot) -> Iterator[Problem]:
     env = bot.root / ".env"
-    if env.is_file() and re.search(r"^[A-Z_]+=change-me\s*$", env.read_text(encoding="utf-8"), re.M):
+    if env.is_file() and re.search(r"^[A-Za-z0-9_]+=change-me\s*$", env.read_text(encoding="utf-8"), re.M):
         yield Problem(
             ".env",
             "still has 'change-me' placeholder secrets",
@@ -464,6 +474,8 @@ CHECKS: list[Callable[[Bot], Iterable[Problem]]] = [
 def check_bot(root: Path) -> list[Problem]:
     """All problems of the bot in root, in a stable order."""
     bot = load_bot(Path(root).resolve())
+    if bot.problems:  # a file that does not parse makes every cross-file check report noise
+        return bot.problems
     found = [problem for check in CHECKS for problem in check(bot)]
     return list(dict.fromkeys(bot.problems + found))
 

@@ -1,0 +1,361 @@
+"""The bot checker: a freshly baked bot passes, and each rule, broken on purpose, fires alone.
+
+Every case bakes a good bot whose answers make the rule applicable, checks that it is clean,
+breaks it in exactly one way and expects exactly one problem, naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import yaml
+
+from check_bot import MIN_EXAMPLES_PER_INTENT, Problem, check_bot, main
+from combinations import PINS
+
+RASA = PINS["rasa_lines"]["3.6"]["rasa"]
+RASA_SDK = PINS["rasa_lines"]["3.6"]["rasa_sdk"]
+
+# Good bots that make the rules applicable.
+ACTIONS_AND_DB = {"rasa_version": "3.6", "nlu_pipeline": "light", "tracker_store": "postgres", "custom_actions": True}
+SPACY = {**ACTIONS_AND_DB, "nlu_pipeline": "spacy"}
+CUSTOM_STORE = {**ACTIONS_AND_DB, "tracker_store": "custom"}
+NO_ACTIONS = {**ACTIONS_AND_DB, "tracker_store": "sqlite", "custom_actions": False}
+
+# A fix starts with what to do.
+FIX_VERBS = {"add", "create", "define", "delete", "fix", "point", "remove", "rename", "run", "use"}
+
+Mutation = Callable[[Path], None]
+
+
+# -- mutations: each returns a function that breaks a baked bot in one place ---------------------
+def replace(relative: str, old: str, new: str) -> Mutation:
+    def mutate(bot: Path) -> None:
+        path = bot / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"expected {old!r} exactly once in {relative}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return mutate
+
+
+def append(relative: str, addition: str) -> Mutation:
+    def mutate(bot: Path) -> None:
+        path = bot / relative
+        path.write_text(path.read_text(encoding="utf-8") + addition, encoding="utf-8")
+
+    return mutate
+
+
+def change_yaml(relative: str, change: Callable[[dict], object]) -> Mutation:
+    """Load the file, let `change` edit the data in place, write it back."""
+
+    def mutate(bot: Path) -> None:
+        path = bot / relative
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    return mutate
+
+
+def delete(relative: str) -> Mutation:
+    return lambda bot: (bot / relative).unlink()
+
+
+def copy(source: str, target: str) -> Mutation:
+    return lambda bot: shutil.copyfile(bot / source, bot / target)
+
+
+def combine(*mutations: Mutation) -> Mutation:
+    def mutate(bot: Path) -> None:
+        for mutation in mutations:
+            mutation(bot)
+
+    return mutate
+
+
+# -- small data edits ---------------------------------------------------------------------------
+def examples(count: int) -> str:
+    return "".join(f"- example number {i}\n" for i in range(count))
+
+
+def set_examples(intent: str, count: int) -> Callable[[dict], None]:
+    def change(nlu: dict) -> None:
+        (block,) = (b for b in nlu["nlu"] if b.get("intent") == intent)
+        block["examples"] = examples(count)
+
+    return change
+
+
+def first_story_step(step: dict) -> Callable[[dict], None]:
+    return lambda stories: stories["stories"][0]["steps"].append(step)
+
+
+def add_service(name: str, image: str) -> Callable[[dict], None]:
+    return lambda compose: compose["services"].update({name: {"image": image}})
+
+
+def drop_action_server(compose: dict) -> None:
+    del compose["services"]["action_server"]
+    del compose["services"]["rasa"]["depends_on"]["action_server"]
+
+
+EXTRA_ACTION = """
+
+class ActionDance(Action):
+    def name(self) -> str:
+        return "action_dance"
+"""
+
+
+def case(case_id: str, answers: dict, mutation: Mutation, file: str, what: str):
+    """One row: bake with answers, apply mutation, expect one problem in file whose what contains what."""
+    return pytest.param(answers, mutation, file, what, id=case_id)
+
+
+CASES = [
+    case(
+        "nlu-invalid-yaml",
+        ACTIONS_AND_DB,
+        replace("data/nlu.yml", "- intent: greet", "- intent: [greet"),
+        "data/nlu.yml",
+        "is not valid YAML",
+    ),
+    case(
+        "story-intent-undeclared",
+        ACTIONS_AND_DB,
+        replace("data/stories.yml", "- intent: mood_happy", "- intent: mood_great"),
+        "data/stories.yml",
+        "'happy path' uses intent 'mood_great', which domain.yml does not declare",
+    ),
+    case(
+        "nlu-intent-undeclared",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "data/nlu.yml",
+            lambda nlu: nlu["nlu"].append({"intent": "ask_weather", "examples": examples(MIN_EXAMPLES_PER_INTENT)}),
+        ),
+        "data/nlu.yml",
+        "NLU examples for intent 'ask_weather', which domain.yml does not declare",
+    ),
+    case(
+        "intent-too-few-examples",
+        ACTIONS_AND_DB,
+        change_yaml("data/nlu.yml", set_examples("bot_challenge", MIN_EXAMPLES_PER_INTENT - 1)),
+        "data/nlu.yml",
+        f"intent 'bot_challenge' has {MIN_EXAMPLES_PER_INTENT - 1} NLU example(s)",
+    ),
+    case(
+        "story-action-undeclared",
+        ACTIONS_AND_DB,
+        change_yaml("data/stories.yml", first_story_step({"action": "action_dance"})),
+        "data/stories.yml",
+        "uses action 'action_dance', which domain.yml does not declare",
+    ),
+    case(
+        "story-utter-without-response",
+        ACTIONS_AND_DB,
+        change_yaml("data/stories.yml", first_story_step({"action": "utter_dance"})),
+        "data/stories.yml",
+        "uses 'utter_dance', which has no response",
+    ),
+    case(
+        "domain-utter-without-response",
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: domain["actions"].append("utter_dance")),
+        "domain.yml",
+        "action 'utter_dance' is listed but has no response",
+    ),
+    case(
+        "domain-templates-key",
+        ACTIONS_AND_DB,
+        replace("domain.yml", "\nresponses:", "\ntemplates:"),
+        "domain.yml",
+        "uses the key 'templates:'",
+    ),
+    case(
+        "custom-action-not-implemented",
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: domain["actions"].append("action_dance")),
+        "domain.yml",
+        "custom action 'action_dance' has no implementation",
+    ),
+    case(
+        "implemented-action-not-in-domain",
+        ACTIONS_AND_DB,
+        append("actions/actions.py", EXTRA_ACTION),
+        "actions/actions.py",
+        "implements action 'action_dance', which domain.yml does not list",
+    ),
+    case(
+        "custom-actions-without-action-endpoint",
+        ACTIONS_AND_DB,
+        # Without the compose service too, or the unused-action-server rule fires as well.
+        combine(
+            change_yaml("config/endpoints.yml", lambda endpoints: endpoints.pop("action_endpoint")),
+            change_yaml("docker-compose.yml", drop_action_server),
+        ),
+        "config/endpoints.yml",
+        "custom actions but there is no action_endpoint",
+    ),
+    case(
+        "tracker-store-host-not-a-service",
+        ACTIONS_AND_DB,
+        replace("config/endpoints.yml", "url: postgres", "url: db"),
+        "config/endpoints.yml",
+        "tracker_store points at host 'db', which docker-compose.yml does not run",
+    ),
+    case(
+        "action-endpoint-host-not-a-service",
+        ACTIONS_AND_DB,
+        replace("config/endpoints.yml", "http://action_server:", "http://actions:"),
+        "config/endpoints.yml",
+        "action_endpoint points at host 'actions', which docker-compose.yml does not run",
+    ),
+    case(
+        "database-service-unused",
+        ACTIONS_AND_DB,
+        change_yaml("docker-compose.yml", add_service("cache", PINS["images"]["redis"])),
+        "docker-compose.yml",
+        "service 'cache' runs a database but no endpoint uses it",
+    ),
+    case(
+        "action-server-service-unused",
+        NO_ACTIONS,
+        change_yaml("docker-compose.yml", add_service("action_server", f"rasa/rasa-sdk:{RASA_SDK}")),
+        "docker-compose.yml",
+        "service 'action_server' runs an action server but no endpoint uses it",
+    ),
+    case(
+        "custom-tracker-store-module-missing",
+        CUSTOM_STORE,
+        delete("addons/json_file_tracker_store.py"),
+        "config/endpoints.yml",
+        "needs addons/json_file_tracker_store.py, which is missing",
+    ),
+    case(
+        "custom-tracker-store-class-wrong",
+        CUSTOM_STORE,
+        replace("config/endpoints.yml", ".JsonFileTrackerStore", ".JsonTrackerStore"),
+        "addons/json_file_tracker_store.py",
+        "does not define class 'JsonTrackerStore'",
+    ),
+    case(
+        "custom-tracker-store-class-only-a-prefix",
+        CUSTOM_STORE,
+        replace("config/endpoints.yml", ".JsonFileTrackerStore", ".JsonFile"),
+        "addons/json_file_tracker_store.py",
+        "does not define class 'JsonFile'",
+    ),
+    case(
+        "spacy-pipeline-on-plain-image",
+        SPACY,
+        replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}"),
+        "rasa.Dockerfile",
+        "the pipeline uses spaCy components but the image has no spaCy",
+    ),
+    case(
+        "spacy-model-language-mismatch",
+        SPACY,
+        replace("config/config.yml", "model: en_core_web_md", "model: de_core_news_md"),
+        "config/config.yml",
+        "SpacyNLP model 'de_core_news_md' does not match the image's language",
+    ),
+    case(
+        "mitie-on-non-full-image",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].insert(0, {"name": "MitieNLP", "model": "data/mitie.dat"}),
+        ),
+        "rasa.Dockerfile",
+        "the pipeline uses MITIE components but only the -full image has MITIE",
+    ),
+    case(
+        "rasa-pin-differs-from-image",
+        ACTIONS_AND_DB,
+        replace("requirements.txt", f"rasa=={RASA}\n", "rasa==3.6.0\n"),
+        "requirements.txt",
+        f"pins rasa==3.6.0 but the Docker image is rasa/rasa:{RASA}",
+    ),
+    case(
+        "rasa-sdk-pin-differs-from-action-server-image",
+        ACTIONS_AND_DB,
+        replace("Dockerfile", f"FROM rasa/rasa-sdk:{RASA_SDK}", "FROM rasa/rasa-sdk:3.6.0"),
+        "requirements.txt",
+        f"pins rasa-sdk=={RASA_SDK} but the Docker image is rasa/rasa-sdk:3.6.0",
+    ),
+    case(
+        "env-still-has-placeholders",
+        ACTIONS_AND_DB,
+        copy(".env.example", ".env"),
+        ".env",
+        "still has 'change-me' placeholder secrets",
+    ),
+]
+
+
+def describe(problems: list[Problem]) -> str:
+    return "\n".join(map(str, problems)) or "no problems"
+
+
+@pytest.mark.parametrize(("answers", "mutation", "file", "what"), CASES)
+def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, what):
+    bot = bake(**answers).path
+    assert check_bot(bot) == [], "the freshly baked bot must be clean before it is broken"
+
+    mutation(bot)
+    problems = check_bot(bot)
+
+    assert len(problems) == 1, f"expected exactly one problem, got:\n{describe(problems)}"
+    (problem,) = problems
+    assert problem.file == file, describe(problems)
+    assert what in problem.what, describe(problems)
+    assert problem.fix.strip() and problem.fix != problem.what
+    assert problem.fix.split()[0] in FIX_VERBS, f"fix does not say what to do: {problem.fix!r}"
+
+
+def test_main_exit_codes_and_report(bake, capsys):
+    bot = bake(**ACTIONS_AND_DB).path
+    assert main([str(bot)]) == 0
+    assert "bot check passed" in capsys.readouterr().out
+
+    copy(".env.example", ".env")(bot)
+    assert main([str(bot)]) == 1
+    err = capsys.readouterr().err
+    assert ".env: still has 'change-me'" in err
+    assert "    fix: delete .env" in err
+    assert "1 problem(s)" in err
+
+
+def test_main_rejects_a_missing_folder(capsys):
+    assert main(["/nonexistent"]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_runs_as_a_script_on_its_own_bot(bake_once):
+    bot = bake_once(**ACTIONS_AND_DB).path
+    # -I: no PYTHONPATH, no user site; the script finds its bot from its own location.
+    result = subprocess.run(
+        [sys.executable, "-I", "-B", "scripts/check_bot.py"], cwd=bot, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"bot check passed: {bot.resolve()}" in result.stdout
+
+
+def test_needs_only_the_standard_library_and_pyyaml(bake_once):
+    script = bake_once(**ACTIONS_AND_DB).path / "scripts" / "check_bot.py"
+    imported = set()
+    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(str(node.module).split(".")[0])
+    assert imported - sys.stdlib_module_names == {"yaml"}
