@@ -1,0 +1,303 @@
+"""docker-compose.yml of every valid combination, as Compose itself reads it (no Docker engine needed).
+
+`docker compose config --format json` interpolates .env and normalises the file; the tests read that
+model, so they check what `docker compose up` would really run, not just the YAML text.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import check_jsonschema
+import jsonschema
+import pytest
+
+from combinations import DATABASE_STORES, PINS, combo_id, valid_combinations
+
+VALID = valid_combinations()
+WITH_REDIS = [a for a in VALID if a["tracker_store"] == "redis"]
+WITH_MONGO_EXPRESS = [a for a in VALID if a["mongo_express"]]
+DOCKER_COMPOSE = Path(sys.executable).parent / "docker-compose"
+COMPOSE_SCHEMA = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
+
+BUILT_SERVICES = {"rasa": "rasa.Dockerfile", "action_server": "Dockerfile"}
+PINNED_IMAGES = {
+    "postgres": PINS["images"]["postgres"],
+    "redis": PINS["images"]["redis"],
+    "mongo": PINS["images"]["mongo"],
+    "mongo-express": PINS["images"]["mongo_express"],
+}
+# Named volume -> (service, mount point), per tracker store.
+DATABASE_VOLUMES = {
+    "postgres": ("postgres-data", "postgres", "/var/lib/postgresql/data"),
+    "redis": ("redis-data", "redis", "/data"),
+    "mongo": ("mongo-data", "mongo", "/data/db"),
+}
+STATE_STORES = {"sqlite", "custom"}
+UI_SERVICES = {"mongo-express"}
+# Service -> {its environment variable: the .env key it must carry}.
+SECRET_WIRING = {
+    "postgres": {
+        "POSTGRES_DB": "POSTGRES_DB",
+        "POSTGRES_USER": "POSTGRES_USER",
+        "POSTGRES_PASSWORD": "POSTGRES_PASSWORD",
+    },
+    "redis": {"REDISCLI_AUTH": "REDIS_PASSWORD"},
+    "mongo": {"MONGO_INITDB_ROOT_USERNAME": "MONGO_USER", "MONGO_INITDB_ROOT_PASSWORD": "MONGO_PASSWORD"},
+    "mongo-express": {"ME_CONFIG_BASICAUTH_PASSWORD": "MONGO_EXPRESS_PASSWORD"},
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def compose_env() -> dict[str, str]:
+    """A minimal environment: no DOCKER_HOST/COMPOSE_* and no shell variable that would shadow .env."""
+    return {"PATH": str(DOCKER_COMPOSE.parent), "HOME": str(Path.home()), "LANG": "C.UTF-8"}
+
+
+def compose_config(bot_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DOCKER_COMPOSE), "-f", "docker-compose.yml", "config", "--format", "json"],
+        cwd=bot_dir,
+        env=compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def read_dotenv(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+class Composed:
+    """One baked bot with its raw compose YAML, its .env and Compose's normalised model."""
+
+    def __init__(self, answers: dict, bot) -> None:
+        self.answers = answers
+        self.bot = bot
+        self.raw_text = bot.text("docker-compose.yml")
+        self.raw = bot.yaml("docker-compose.yml")
+        self.env = read_dotenv(bot.text(".env"))
+        self.secret_keys = [key for key, value in read_dotenv(bot.text(".env.example")).items() if value == "change-me"]
+        self.proc = compose_config(bot.path)
+
+    @property
+    def config(self) -> dict:
+        assert self.proc.returncode == 0, f"docker compose config failed:\n{self.proc.stderr}"
+        return json.loads(self.proc.stdout)
+
+    @property
+    def services(self) -> dict:
+        return self.config["services"]
+
+    def expected_services(self) -> set[str]:
+        store = self.answers["tracker_store"]
+        expected = {"rasa"}
+        if self.answers["custom_actions"]:
+            expected.add("action_server")
+        if store in DATABASE_STORES:
+            expected.add(store)
+        if self.answers["mongo_express"]:
+            expected.add("mongo-express")
+        return expected
+
+    def expected_named_volumes(self) -> dict[str, tuple[str, str]]:
+        """{volume: (service, mount point)}."""
+        store = self.answers["tracker_store"]
+        if store in DATABASE_VOLUMES:
+            volume, service, target = DATABASE_VOLUMES[store]
+            return {volume: (service, target)}
+        if store in STATE_STORES:
+            return {"rasa-state": ("rasa", "/app/state")}
+        return {}
+
+
+def named_mounts(service: dict) -> dict[str, str]:
+    """{volume name: mount point} of a normalised service."""
+    return {m["source"]: m["target"] for m in service.get("volumes", []) if m["type"] == "volume"}
+
+
+_COMPOSED: dict[str, Composed] = {}
+
+
+def over(combinations: list[dict]):
+    """Run a test on the `composed` bot of each of these combinations (default: all valid ones)."""
+    return pytest.mark.parametrize("composed", combinations, ids=combo_id, indirect=True)
+
+
+@pytest.fixture(params=VALID, ids=combo_id)
+def composed(request, bake_once) -> Composed:
+    """The bot of one combination, baked and run through `docker compose config` once per session."""
+    key = combo_id(request.param)
+    if key not in _COMPOSED:
+        _COMPOSED[key] = Composed(request.param, bake_once(**request.param))
+    return _COMPOSED[key]
+
+
+# --- Compose accepts the file ----------------------------------------------------------------------
+
+
+def test_compose_config_succeeds(composed):
+    assert composed.proc.returncode == 0, composed.proc.stderr
+    assert composed.config["name"] == composed.bot.path.name
+
+
+def test_raw_file_matches_the_compose_spec_schema(composed):
+    schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(composed.raw)]
+    assert errors == []
+
+
+def test_no_obsolete_version_key(composed):
+    assert "version" not in composed.raw
+
+
+# --- services and their wiring ---------------------------------------------------------------------
+
+
+def test_services_follow_the_answers(composed):
+    assert set(composed.services) == composed.expected_services()
+
+
+def test_rasa_publishes_port_5005(composed):
+    ports = [(p["target"], p["published"]) for p in composed.services["rasa"]["ports"]]
+    assert ports == [(5005, "5005")]
+
+
+def test_only_mongo_express_publishes_another_port_and_only_on_localhost(composed):
+    for name, service in composed.services.items():
+        if name == "rasa":
+            continue
+        ports = service.get("ports", [])
+        if name == "mongo-express":
+            assert ports and all(p.get("host_ip") == "127.0.0.1" for p in ports), ports
+        else:
+            assert ports == [], f"{name} must not publish a port"
+
+
+def test_named_volumes_follow_the_tracker_store(composed):
+    expected = composed.expected_named_volumes()
+    assert set(composed.config.get("volumes", {})) == set(expected)
+    for volume, (service, target) in expected.items():
+        assert named_mounts(composed.services[service]).get(volume) == target
+    mounted = {volume for service in composed.services.values() for volume in named_mounts(service)}
+    assert mounted == set(expected)
+
+
+def test_rasa_waits_for_every_backend_to_be_healthy(composed):
+    backends = set(composed.services) - {"rasa"} - UI_SERVICES
+    depends_on = composed.services["rasa"].get("depends_on", {})
+    assert set(depends_on) == backends
+    assert {dep["condition"] for dep in depends_on.values()} <= {"service_healthy"}
+
+
+@over(WITH_MONGO_EXPRESS)
+def test_mongo_express_waits_for_a_healthy_mongo(composed):
+    depends_on = composed.services["mongo-express"]["depends_on"]
+    assert depends_on == {"mongo": {"condition": "service_healthy", "required": True}}
+
+
+def test_every_service_has_a_healthcheck_and_restarts(composed):
+    for name, service in composed.services.items():
+        healthcheck = service.get("healthcheck", {})
+        assert healthcheck.get("test") and not healthcheck.get("disable"), f"{name} has no healthcheck"
+        assert service.get("restart") in {"always", "unless-stopped"}, f"{name} does not restart"
+
+
+def test_rasa_serves_the_api_behind_the_token_from_env(composed):
+    command = composed.services["rasa"]["command"]
+    assert command[0] == "run"
+    assert "--enable-api" in command
+    assert command[command.index("--auth-token") + 1] == composed.env["RASA_AUTH_TOKEN"]
+
+
+# --- images -----------------------------------------------------------------------------------------
+
+
+def test_third_party_images_are_the_pinned_ones(composed):
+    third_party = {name: s for name, s in composed.services.items() if "build" not in s}
+    assert set(third_party) == set(PINNED_IMAGES) & set(composed.services)
+    for name, service in third_party.items():
+        assert service["image"] == PINNED_IMAGES[name]
+        assert not service["image"].endswith(":latest")
+
+
+def test_own_images_are_built_from_the_bot_folder(composed):
+    for name in set(BUILT_SERVICES) & set(composed.services):
+        build = composed.services[name]["build"]
+        assert Path(build["context"]).resolve() == composed.bot.path.resolve()
+        assert build["dockerfile"] == BUILT_SERVICES[name]
+        assert composed.raw["services"][name]["build"]["context"] == "."
+        assert composed.bot.exists(BUILT_SERVICES[name])
+
+
+# --- secrets ----------------------------------------------------------------------------------------
+
+
+def test_env_holds_generated_secrets(composed):
+    assert "RASA_AUTH_TOKEN" in composed.secret_keys
+    for key in composed.secret_keys:
+        assert len(composed.env[key]) >= 32, f"{key} is not a generated secret"
+
+
+def test_rasa_environment_is_interpolated_from_env(composed):
+    environment = composed.services["rasa"].get("environment", {})
+    for key, value in environment.items():
+        if key != "PYTHONPATH":
+            assert value == composed.env[key], key
+
+
+def test_backend_secrets_are_interpolated_from_env(composed):
+    for name, wiring in SECRET_WIRING.items():
+        if name not in composed.services:
+            continue
+        environment = composed.services[name]["environment"]
+        for variable, key in wiring.items():
+            assert environment[variable] == composed.env[key], f"{name}.{variable}"
+
+
+@over(WITH_REDIS)
+def test_redis_requires_the_password_from_env(composed):
+    command = composed.services["redis"]["command"]
+    assert command[command.index("--requirepass") + 1] == composed.env["REDIS_PASSWORD"]
+
+
+@over(WITH_MONGO_EXPRESS)
+def test_mongo_express_logs_in_to_mongo_and_asks_for_a_password(composed):
+    environment = composed.services["mongo-express"]["environment"]
+    credentials = f"{composed.env['MONGO_USER']}:{composed.env['MONGO_PASSWORD']}@mongo:27017/"
+    assert credentials in environment["ME_CONFIG_MONGODB_URL"]
+    # mongo-express 1.0.x ignores the basic-auth user and password unless ME_CONFIG_BASICAUTH is "true".
+    assert environment.get("ME_CONFIG_BASICAUTH") == "true"
+    assert environment["ME_CONFIG_BASICAUTH_USERNAME"]
+
+
+def test_every_secret_reaches_the_services(composed):
+    model = json.dumps(composed.config)
+    for key in composed.secret_keys:
+        assert composed.env[key] in model, f"{key} from .env is used by no service"
+
+
+def test_raw_compose_file_holds_no_secret(composed):
+    for key in composed.secret_keys:
+        assert composed.env[key] not in composed.raw_text, f"{key} is written into docker-compose.yml"
+    assert "change-me" not in composed.raw_text
+
+
+# --- without .env -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("store", ["sqlite", "mongo"])
+def test_compose_config_without_env_asks_for_make_env(bake, store):
+    bot = bake(tracker_store=store, mongo_express=store == "mongo")
+    (bot.path / ".env").unlink()
+    proc = compose_config(bot.path)
+    assert proc.returncode != 0
+    assert "make .env" in proc.stderr, proc.stderr
