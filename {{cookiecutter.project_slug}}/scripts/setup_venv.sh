@@ -184,8 +184,12 @@ if [[ -n ${UV[0]:-} ]]; then # uv found (array length syntax would look like Jin
         die 1 "dependency check failed (uv pip check)"
 else
     log "installing requirements.txt with pip (install uv for a ~10x faster build)"
+    # --use-pep517: build source-only packages (e.g. twilio in the 2.8 lock) in
+    # an isolated environment, as uv does. Without it, pip < 23.1 falls back to
+    # `setup.py install` inside the venv, where the locked setuptools meets the
+    # locked (older) packaging and fails (canonicalize_version TypeError).
     "$TMP_VENV/bin/python" -m pip install --disable-pip-version-check --no-input \
-        -r requirements.txt >&2 || die 1 "installing $REQUIREMENTS failed (pip)"
+        --use-pep517 -r requirements.txt >&2 || die 1 "installing $REQUIREMENTS failed (pip)"
     "$TMP_VENV/bin/python" -m pip check --disable-pip-version-check >&2 ||
         die 1 "dependency check failed (pip check)"
 fi
