@@ -118,10 +118,10 @@ class Bot:
 # ----------------------------------------------------------------------------------------------
 # Loading
 # ----------------------------------------------------------------------------------------------
-def yaml_files(root: Path) -> Iterator[Path]:
+def project_files(root: Path, suffixes: set[str]) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
         parts = set(path.relative_to(root).parts[:-1])
-        if path.suffix in {".yml", ".yaml"} and path.is_file() and not parts & SKIPPED_DIRS:
+        if path.suffix in suffixes and path.is_file() and not parts & SKIPPED_DIRS:
             yield path
 
 
@@ -171,6 +171,42 @@ def add_training_data(bot: Bot, path: Path, content: dict) -> None:
                 bot.stories.append(story_from_steps(str(name), file, item.get("steps")))
 
 
+NLU_SECTION_KINDS = {"intent", "synonym", "regex", "lookup"}
+MARKDOWN_EVENT = re.compile(r"^(slot|form|active_loop|reset_slots)\b")
+
+
+def add_markdown_data(bot: Bot, path: Path, text: str) -> None:
+    """Rasa 1.x/2.x Markdown, into the same model as YAML.
+
+    NLU: `## intent:name` followed by `- example` lines (synonym/regex/lookup sections are read
+    past). Stories (also end-to-end test stories): `## story name`, `* intent` (or
+    `* intent{"entity": ...}`, `* intent: user text`, `* a OR b`), then `  - action` lines.
+    """
+    file = bot.rel(path)
+    story: Story | None = None
+    intent: str | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("##"):
+            kind, colon, name = stripped.lstrip("#").strip().partition(":")
+            story = intent = None
+            if colon and kind.strip() in NLU_SECTION_KINDS:
+                if kind.strip() == "intent":
+                    intent = name.strip()
+                    bot.examples.setdefault(intent, [])
+                    bot.example_files.setdefault(intent, file)
+            else:
+                story = Story(name=stripped.lstrip("#").strip(), file=file)
+                bot.stories.append(story)
+        elif intent and stripped.startswith("- "):
+            bot.examples[intent].append(stripped[2:].strip())
+        elif story is not None and stripped.startswith("* "):
+            for alternative in re.split(r"\s+OR\s+", stripped[2:]):
+                story.intents.append(re.split(r"[{:\s]", alternative.strip(), maxsplit=1)[0])
+        elif story is not None and stripped.startswith("- ") and not MARKDOWN_EVENT.match(stripped[2:].strip()):
+            story.actions.append(re.split(r"[{\s]", stripped[2:].strip(), maxsplit=1)[0])
+
+
 def load_bot(root: Path) -> Bot:
     bot = Bot(root=root)
     if not (root / "domain.yml").is_file():
@@ -182,7 +218,7 @@ def load_bot(root: Path) -> Bot:
                 "or create domain.yml with its intents, responses and actions",
             )
         )
-    parsed = {path: read_yaml(bot, path) for path in yaml_files(root)}
+    parsed = {path: read_yaml(bot, path) for path in project_files(root, {".yml", ".yaml"})}
     for path, content in parsed.items():
         if not isinstance(content, dict):
             continue
@@ -191,6 +227,9 @@ def load_bot(root: Path) -> Bot:
             bot.domain = content
         elif top in {"data", "tests"}:
             add_training_data(bot, path, content)
+    for path in project_files(root, {".md"}):
+        if path.relative_to(root).parts[0] in {"data", "tests"}:
+            add_markdown_data(bot, path, path.read_text(encoding="utf-8"))
     for attribute, candidates in {
         "config": ("config/config.yml", "config.yml"),
         "endpoints": ("config/endpoints.yml", "endpoints.yml"),
