@@ -1,0 +1,51 @@
+"""Print the pinned Rasa venv of every Rasa line, building it when missing (used by scripts/docker-sandbox).
+
+    python tests/docker/rasa_venv.py [LINE...]   # one line per Rasa line (default: all of `_pins.rasa_lines`):
+    3.6 3.6.21 3.6.2 /root/.cache/cookiecutter-rasa/venvs/rasa-3.6-<hash> /root/.pyenv/versions/3.10.13
+
+The stand-in images rasa/rasa and rasa/rasa-sdk carry this venv (the one the rasa tier of the
+tests uses) and the Python it points to, at the same absolute paths. The venv is the one a bot
+rendered with the default answers builds with its own scripts/setup_venv.sh (tests/toolchain.py).
+Needs cookiecutter (the dev venv has it).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TESTS))
+
+from cookiecutter.main import cookiecutter  # noqa: E402
+
+from combinations import PINS, TEMPLATE_DIR  # noqa: E402
+from toolchain import rasa_venv  # noqa: E402
+
+
+def python_home(venv: Path) -> Path:
+    """The interpreter prefix the venv was made from (`home = <prefix>/bin` in pyvenv.cfg)."""
+    match = re.search(r"^home\s*=\s*(.+)$", (venv / "pyvenv.cfg").read_text(encoding="utf-8"), re.M)
+    if not match:
+        raise SystemExit(f"{venv}/pyvenv.cfg names no interpreter home")
+    return Path(match.group(1).strip()).resolve().parent
+
+
+def main(lines: list[str]) -> int:
+    unknown = set(lines) - set(PINS["rasa_lines"])
+    if unknown:
+        raise SystemExit(f"unknown Rasa line(s) {sorted(unknown)}; cookiecutter.json has {sorted(PINS['rasa_lines'])}")
+    for line, pins in PINS["rasa_lines"].items():
+        if lines and line not in lines:
+            continue
+        with tempfile.TemporaryDirectory(prefix="docker-sandbox-") as tmp:
+            bot = cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=tmp, extra_context={"rasa_version": line})
+            venv = rasa_venv(Path(bot))
+        print(line, pins["rasa"], pins["rasa_sdk"], venv, python_home(venv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
