@@ -12,7 +12,8 @@ import re
 import sys
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-DATABASE_STORES = {"postgres", "redis", "mongo"}
+# Tracker stores that several Rasa pods can share (a file or memory lives in one pod only).
+SHARED_STORES = ("postgres", "redis", "mongo")
 
 
 def rendered_answers() -> dict:
@@ -39,6 +40,12 @@ def combination_errors(answers: dict) -> list[str]:
         errors.append(
             f"mongo_express=yes needs tracker_store=mongo (you chose {answers['tracker_store']!r}): "
             "answer mongo_express=no, or tracker_store=mongo."
+        )
+    if answers["kubernetes"] and answers["tracker_store"] not in SHARED_STORES:
+        errors.append(
+            f"kubernetes=yes runs several Rasa replicas, which must share one tracker store; "
+            f"tracker_store={answers['tracker_store']!r} keeps conversations inside one pod: answer "
+            f"tracker_store={' | '.join(SHARED_STORES)}, or kubernetes=no."
         )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")

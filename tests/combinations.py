@@ -25,8 +25,11 @@ DATABASE_STORES = {"postgres", "redis", "mongo"}
 
 
 def is_valid(answers: dict) -> bool:
-    """The supported combinations: mongo-express only makes sense beside MongoDB."""
-    return not (answers["mongo_express"] and answers["tracker_store"] != "mongo")
+    """The supported combinations: mongo-express only makes sense beside MongoDB, and Kubernetes
+    replicas need a tracker store they can share (a database server)."""
+    if answers["mongo_express"] and answers["tracker_store"] != "mongo":
+        return False
+    return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 
 
 def all_combinations() -> list[dict]:

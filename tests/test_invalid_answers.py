@@ -57,8 +57,11 @@ def test_empty_project_name_is_rejected(tmp_path):
 
 
 def test_every_unsupported_combination_is_listed():
-    assert {(a["tracker_store"], a["mongo_express"]) for a in INVALID} == {
-        (store, True) for store in ("sqlite", "in_memory", "postgres", "redis", "custom")
+    reasons = {(a["tracker_store"], a["mongo_express"], a["kubernetes"]) for a in INVALID}
+    without_mongo = ("sqlite", "in_memory", "postgres", "redis", "custom")
+    not_shared = ("sqlite", "in_memory", "custom")
+    assert reasons == {(store, True, k8s) for store in without_mongo for k8s in (False, True)} | {
+        (store, express, True) for store in not_shared for express in (False, True)
     }
 
 
@@ -74,6 +77,13 @@ def test_unsupported_combination_message_says_what_to_answer(tmp_path):
     result = run_cookiecutter(tmp_path, "tracker_store=redis", "mongo_express=yes")
     assert_rejected(tmp_path, result, "mongo_express=yes needs tracker_store=mongo (you chose 'redis')")
     assert "answer mongo_express=no, or tracker_store=mongo" in result.stderr
+
+
+@pytest.mark.parametrize("store", ["sqlite", "in_memory", "custom"])
+def test_kubernetes_needs_a_shared_tracker_store(tmp_path, store):
+    result = run_cookiecutter(tmp_path, f"tracker_store={store}", "kubernetes=yes")
+    assert_rejected(tmp_path, result, f"tracker_store={store!r} keeps conversations inside one pod")
+    assert "answer tracker_store=postgres | redis | mongo, or kubernetes=no" in result.stderr
 
 
 def test_choice_outside_the_list_is_rejected(tmp_path):
