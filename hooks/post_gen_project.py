@@ -38,6 +38,8 @@ def remove_unselected_files(answers: dict) -> None:
         remove("actions", "Dockerfile", "tests/test_actions.py")
     if answers["tracker_store"] != "custom":
         remove("addons")
+    if not answers["kubernetes"]:
+        remove("deploy")
     for lock in (BOT / "requirements").glob("rasa-*.lock"):
         if lock.name != f"rasa-{answers['rasa_version']}.lock":
             lock.unlink()
