@@ -17,6 +17,7 @@ sys.path.insert(0, str(BOT / "scripts"))
 
 import check_bot  # noqa: E402  (the rendered bot's own checker)
 import generate_env  # noqa: E402
+import markdown_data  # noqa: E402  (template-time only: deleted below)
 
 
 def rendered_answers() -> dict:
@@ -33,16 +34,30 @@ def remove(*relative_paths: str) -> None:
             path.unlink()
 
 
+CLUSTER = "deploy/kubernetes/base"
+
+
 def remove_unselected_files(answers: dict) -> None:
     if not answers["custom_actions"]:
         remove("actions", "Dockerfile", "tests/test_actions.py")
+        remove(f"{CLUSTER}/action-server-deployment.yaml", f"{CLUSTER}/action-server-service.yaml")
     if answers["tracker_store"] != "custom":
         remove("addons")
+    if answers["tracker_store"] == "redis":  # the tracker store's Redis holds the locks too
+        remove(f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml")
     if not answers["kubernetes"]:
         remove("deploy")
     for lock in (BOT / "requirements").glob("rasa-*.lock"):
         if lock.name != f"rasa-{answers['rasa_version']}.lock":
             lock.unlink()
+
+
+def write_training_data_format(answers: dict) -> None:
+    """The template's training data is YAML; the 2.8 line gets it as Markdown (the walkthrough's)."""
+    line = answers["_pins"]["rasa_lines"][answers["rasa_version"]]
+    if line["data_format"] == "markdown":
+        markdown_data.convert(BOT)
+    remove("scripts/markdown_data.py")
 
 
 def write_answers(answers: dict) -> None:
@@ -64,6 +79,7 @@ def fail_on_problems() -> None:
 def main() -> None:
     answers = rendered_answers()
     remove_unselected_files(answers)
+    write_training_data_format(answers)
     write_answers(answers)
     generate_env.write_env(BOT)
     fail_on_problems()

@@ -9,13 +9,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import TEMPLATE_DIR
+from combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
 
 BOT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 # The bot checker lives in the rendered bot; the tests import that same file, without leaving
 # __pycache__ in the template (it would be copied into every baked bot).
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(BOT_TEMPLATE / "scripts"))
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say up front what the slow tiers leave out, so a CI log never hides it."""
+    return [f"real-Rasa tier excludes {rule}: {reason}" for rule, reason in REAL_RASA_EXCLUDED]
 
 
 class Baked:

@@ -44,6 +44,11 @@ import yaml
 import toolchain
 from combinations import TEMPLATE_DIR
 
+BOT_SCRIPTS = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts"
+if str(BOT_SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(BOT_SCRIPTS))
+import check_bot  # noqa: E402  (the bot's checker reads YAML and Markdown stories alike)
+
 COMMAND_TIMEOUT = 1200  # seconds for one CLI command (diet trains in 1-2 min on 2 cores)
 SERVER_TIMEOUT = 300  # seconds for a server to answer (light ~10 s, diet ~30 s)
 LOCAL = "127.0.0.1"
@@ -63,6 +68,11 @@ class Bot:
     answers: dict
     env: dict[str, str] = field(default_factory=dict)  # added to every command (e.g. PYTHONPATH)
     runs: int = 0
+
+    @property
+    def line(self) -> str:
+        """The bot's Rasa line, "3.6" or "2.8" (from requirements.txt)."""
+        return toolchain.rasa_line(self.path)
 
     def run_env(self, label: str, extra: dict[str, str] | None = None) -> dict[str, str]:
         """A fresh HOME/TMPDIR for one command, with the venv first on PATH."""
@@ -283,14 +293,21 @@ class StoryResults:
 
 
 def _story_names(path: Path) -> list[str]:
+    """Story names in a YAML report Rasa wrote (failed_test_stories.yml, ...), [] if none."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
     return [story.get("story", "?") for story in (data or {}).get("stories") or []]
 
 
+def count_test_stories(bot: Bot) -> int:
+    """Test stories in the bot's tests/ folder, YAML or Markdown (read by the bot checker)."""
+    return sum(1 for story in check_bot.load_bot(bot.path).stories if story.file.startswith("tests/"))
+
+
 def run_test_stories(bot: Bot, model: Path, out: Path) -> StoryResults:
     """`rasa test core --stories tests --e2e`, judged from the reports it writes, not its exit code
-    (which is 0 with failed stories). Without --e2e Rasa ignores the stories' user messages and
-    only replays their intent labels: the NLU would go untested."""
+    (which is 0 with failed stories). Without --e2e Rasa 3.x ignores the stories' user messages
+    and only replays their intent labels (the NLU would go untested), and Rasa 2.x scores Markdown
+    test stories 0 while still exiting 0. Both lines write the same YAML/JSON reports."""
     shutil.rmtree(out, ignore_errors=True)
     result = run(bot, "rasa", "test", "core", "--stories", "tests", "--model", str(model), "--out", str(out),
                  "--e2e", "--no-plot", label="test-core")  # fmt: skip
@@ -299,7 +316,7 @@ def run_test_stories(bot: Bot, model: Path, out: Path) -> StoryResults:
     conversations = report.get("conversation_accuracy") or {}
     return StoryResults(
         run=result,
-        stories=sum(len(_story_names(p)) for p in sorted((bot.path / "tests").glob("*.yml"))),
+        stories=count_test_stories(bot),
         evaluated=int(conversations.get("total", 0)),
         correct=int(conversations.get("correct", 0)),
         failed=_story_names(out / "failed_test_stories.yml"),
@@ -389,6 +406,39 @@ def serve(name: str, argv: list[str], *, cwd: Path, env: dict, log: Path, url: s
         _stop(process)
 
 
+# Rasa 2.x `rasa run` has no --interface and hard-codes Sanic's host 0.0.0.0: this launcher runs
+# the same CLI with Sanic.run's host forced to 127.0.0.1, so test servers stay on loopback.
+_LOOPBACK_RASA_2 = """
+import sys
+import sanic
+
+_run = sanic.Sanic.run
+
+def _loopback_run(self, *args, **kwargs):
+    kwargs["host"] = "127.0.0.1"
+    return _run(self, *args, **kwargs)
+
+sanic.Sanic.run = _loopback_run
+from rasa.__main__ import main
+sys.argv[0] = "rasa"
+main()
+"""
+
+
+def listening_hosts(port: int) -> set[str]:
+    """The local addresses with a TCP socket listening on `port` (from /proc/net/tcp and tcp6)."""
+    hosts = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as file:
+            for row in file.read().splitlines()[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                    hosts.add(socket.inet_ntop(socket.AF_INET, bytes.fromhex(address)[::-1])
+                              if len(address) == 8 else address)  # fmt: skip
+    return hosts
+
+
 @contextlib.contextmanager
 def rasa_server(bot: Bot, model: Path, endpoints: Path, *, env: dict | None = None, timeout: float = SERVER_TIMEOUT):
     """`rasa run --enable-api` on 127.0.0.1 with an auth token; ready once /status names a model."""
@@ -397,17 +447,23 @@ def rasa_server(bot: Bot, model: Path, endpoints: Path, *, env: dict | None = No
 
     def ready(server: Server) -> bool:
         status, body = http_json(f"{url}/status?token={token}", timeout=5)
-        return status == 200 and isinstance(body, dict) and bool(body.get("model_id"))
+        # /status names the loaded model: "model_id" in Rasa 3.x, "model_file" in 2.x.
+        return status == 200 and isinstance(body, dict) and bool(body.get("model_id") or body.get("model_file"))
 
-    argv = [str(bot.venv / "bin" / "rasa"), "run", "--enable-api", "-i", LOCAL, "-p", str(port), "-m", str(model),
-            "--endpoints", str(endpoints), "--credentials", "config/credentials.yml",
-            "--auth-token", token]  # fmt: skip
+    args = ["run", "--enable-api", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
+            "--credentials", "config/credentials.yml", "--auth-token", token]  # fmt: skip
+    if bot.line.startswith("2."):
+        argv = [str(bot.venv / "bin" / "python"), "-c", _LOOPBACK_RASA_2, *args]
+    else:
+        argv = [str(bot.venv / "bin" / "rasa"), *args, "-i", LOCAL]
     env = bot.run_env("rasa-run", env)
     log = bot.scratch / "logs" / f"rasa-{bot.runs:02d}.log"
     # The run folder as the image and the bot's README set it up: rasa.Dockerfile creates
     # /app/state (SQLite cannot create the folder of its file; Rasa then falls back to memory).
     (bot.path / "state").mkdir(exist_ok=True)
     with serve("rasa", argv, cwd=bot.path, env=env, log=log, url=url, ready=ready, timeout=timeout) as server:
+        hosts = listening_hosts(port)
+        assert hosts == {LOCAL}, f"rasa listens on {hosts}, not only on {LOCAL}"
         server.token = token
         yield server
 
@@ -429,6 +485,8 @@ def action_server(bot: Bot, *, timeout: float = 120):
         return status == 200 and body == {"status": "ok"}
 
     with serve("action server", argv, cwd=bot.path, env=env, log=log, url=url, ready=ready, timeout=timeout) as server:
+        hosts = listening_hosts(port)
+        assert hosts == {LOCAL}, f"the action server listens on {hosts}, not only on {LOCAL}"
         yield server
 
 
@@ -547,13 +605,18 @@ class Store:
         return user_texts(json.loads(proc.stdout))
 
 
-def local_endpoints(bot: Bot, store: Store, *, action_url: str | None = None) -> tuple[Path, dict[str, str]]:
-    """A copy of config/endpoints.yml whose hosts are the local servers; plus the env it reads.
+def local_endpoints(
+    bot: Bot, store: Store, *, action_url: str | None = None, source: Path | None = None, lock_db: int | None = None
+) -> tuple[Path, dict[str, str]]:
+    """A copy of config/endpoints.yml (or of `source`, e.g. the Kubernetes ConfigMap's) whose hosts
+    are the local servers; plus the env it reads.
 
-    Only hosts, ports, the Redis db index and the Mongo URL (the emulator's, see mongo_emulator)
-    change; `${VARS}` stay and come from the returned env.
+    Only hosts, ports, the Redis db indexes and the Mongo URL (the emulator's, see mongo_emulator)
+    change; `${VARS}` stay and come from the returned env. A Redis lock_store goes to the local
+    Redis, db index `lock_db` (its password variable is set empty: the local Redis has none).
     """
-    config = yaml.safe_load((bot.path / "config" / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    source = source or bot.path / "config" / "endpoints.yml"
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     if "action_endpoint" in config:
         assert action_url, "this bot calls an action server: pass action_url"
         config["action_endpoint"]["url"] = action_url
@@ -566,10 +629,16 @@ def local_endpoints(bot: Bot, store: Store, *, action_url: str | None = None) ->
     elif kind == "mongod":
         assert store.mongo, "this bot uses a MongoDB store: start the emulator"
         tracker_store["url"] = store.mongo.url
+    env = store.secrets()
+    lock_store = config.get("lock_store") or {}
+    if str(lock_store.get("type", "")).lower() == "redis":
+        assert lock_db is not None, "these endpoints have a Redis lock store: pass lock_db"
+        lock_store.update(url=LOCAL, port=int(LOCAL_REDIS["port"]), db=lock_db)
+        env.update(dict.fromkeys(re.findall(r"\$\{(\w+)\}", str(lock_store.get("password", ""))), ""))
     path = bot.scratch / "endpoints.local.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path, store.secrets()
+    return path, env
 
 
 def create_postgres_db(name: str) -> str:

@@ -1,7 +1,9 @@
 """The checker reads Rasa's Markdown training data (the 2.x walkthrough format) with the same rules.
 
-A baked bot's YAML data is rewritten as data/nlu.md + data/stories.md (+ a Markdown end-to-end
-test story); it must still pass, and the same mistakes must yield the same problems.
+A bot baked with rasa_version=2.8 has data/nlu.md, data/stories.md and tests/test_stories.md; here
+its stories become the walkthrough's own block, its test stories use every Markdown story form, and
+its NLU data gets synonym/regex sections and comments. It must still pass, and the same mistakes
+must yield the same problems as in YAML.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from check_bot import check_bot
 
@@ -29,28 +30,23 @@ WALKTHROUGH_STORIES = """## happy_path
 * goodbye
   - utter_goodbye
 """
-
-
-def as_markdown_nlu(nlu: list[dict]) -> str:
-    sections = []
-    for item in nlu:
-        lines = [f"- {line.strip()[2:]}" for line in item["examples"].splitlines() if line.strip()]
-        sections.append(f"## intent:{item['intent']}\n" + "\n".join(lines))
-    return "\n\n".join(sections) + "\n\n## synonym:happy\n- glad\n\n## regex:greet\n- hey[^\\s]*\n"
+# Comments are ignored, as Rasa ignores them (the second one would otherwise be a bad intent).
+NLU_EXTRAS = (
+    "\n## synonym:happy\n- glad\n\n## regex:greet\n- hey[^\\s]*\n"
+    "<!-- a comment:\n## intent:not_declared\n- ignored\n-->\n"
+)
 
 
 @pytest.fixture
 def markdown_bot(bake) -> Path:
-    bot = bake(custom_actions=False, tracker_store="sqlite").path
-    nlu = yaml.safe_load((bot / "data" / "nlu.yml").read_text())["nlu"]
-    (bot / "data" / "nlu.md").write_text(as_markdown_nlu(nlu))
+    bot = bake(rasa_version="2.8", custom_actions=False, tracker_store="sqlite").path
     (bot / "data" / "stories.md").write_text(WALKTHROUGH_STORIES)
     (bot / "tests" / "test_stories.md").write_text(
         '## e2e\n* greet: hello\n  - utter_greet\n* mood_happy{"mood": "good"}: amazing\n  - utter_happy\n'
-        "* goodbye OR greet\n  - slot{\"x\": 1}\n  - utter_goodbye\n"
+        '* goodbye OR greet\n  - slot{"x": 1}\n  - utter_goodbye\n'
     )
-    for name in ("nlu.yml", "stories.yml"):
-        (bot / "data" / name).unlink()
+    with (bot / "data" / "nlu.md").open("a") as nlu:
+        nlu.write(NLU_EXTRAS)
     return bot
 
 
@@ -79,6 +75,29 @@ def test_markdown_mistakes_are_reported(markdown_bot, file, old, new, expected):
     edit(markdown_bot / file, old, new)
     problems = check_bot(markdown_bot)
     assert any(expected in problem.what and problem.file == file for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("rasa", "file", "expected"),
+    [
+        ("3.6.21", "data/nlu.md", "rasa data convert nlu -f yaml --data data/nlu.md --out data"),
+        ("3.6.21", "tests/test_stories.md", "rasa data convert core -f yaml --data tests/test_stories.md --out tests"),
+    ],
+)
+def test_markdown_with_rasa_3_is_reported(markdown_bot, rasa, file, expected):
+    edit(markdown_bot / "requirements.txt", "rasa==2.8.34", f"rasa=={rasa}")
+    problems = [p for p in check_bot(markdown_bot) if p.file == file]
+    assert [p.what for p in problems] == [
+        f"is Markdown training data, which Rasa {rasa} ignores (Markdown was removed in 3.0)"
+    ]
+    assert expected in problems[0].fix
+
+
+def test_format_version_of_the_other_line_is_reported(markdown_bot):
+    edit(markdown_bot / "data" / "rules.yml", 'version: "2.0"', 'version: "3.1"')
+    assert [(p.file, p.what) for p in check_bot(markdown_bot)] == [
+        ("data/rules.yml", 'declares version: "3.1", but requirements.txt pins rasa==2.8.34')
+    ]
 
 
 def test_too_few_markdown_examples(markdown_bot):

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from combinations import CHOICES, COOKIECUTTER_JSON, PINS, TEMPLATE_DIR, combo_id, valid_combinations
+from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 
 pytestmark = pytest.mark.docker
 
@@ -51,19 +51,20 @@ GREETING = "Hi, how is it going?"
 # A closed port on the action server's own loopback: the action logs that the API failed.
 JOKE_API_URL = "http://127.0.0.1:9/joke"
 JOKE_API_LOG = f"Joke API {JOKE_API_URL} failed"
-LINE = COOKIECUTTER_JSON["rasa_version"][0]  # the bots below use the default Rasa line
-SDK = PINS["rasa_lines"][LINE]["rasa_sdk"]
 NOT_COVERED = {"tracker_store": {"mongo"}, "nlu_pipeline": {"spacy"}}
 
-# Every tracker store with a stand-in, both custom_actions answers, light and diet; one bot per
-# store, diet once (it trains for minutes). The first is the default bot a newcomer gets.
+# Every tracker store with a stand-in, both custom_actions answers, light and diet, both Rasa lines;
+# one bot per store, diet once (it trains for minutes). The first is the default bot a newcomer
+# gets; the last is `cookiecutter . --no-input rasa_version=2.8`, the walkthrough's Markdown bot.
 BOTS = [
-    {"tracker_store": "sqlite", "nlu_pipeline": "light", "custom_actions": True},
-    {"tracker_store": "postgres", "nlu_pipeline": "diet", "custom_actions": True},
-    {"tracker_store": "redis", "nlu_pipeline": "light", "custom_actions": False},
-    {"tracker_store": "custom", "nlu_pipeline": "light", "custom_actions": False},
-    {"tracker_store": "in_memory", "nlu_pipeline": "light", "custom_actions": True},
+    {"rasa_version": "3.6", "tracker_store": "sqlite", "nlu_pipeline": "light", "custom_actions": True},
+    {"rasa_version": "3.6", "tracker_store": "postgres", "nlu_pipeline": "diet", "custom_actions": True},
+    {"rasa_version": "3.6", "tracker_store": "redis", "nlu_pipeline": "light", "custom_actions": False},
+    {"rasa_version": "3.6", "tracker_store": "custom", "nlu_pipeline": "light", "custom_actions": False},
+    {"rasa_version": "3.6", "tracker_store": "in_memory", "nlu_pipeline": "light", "custom_actions": True},
+    {"rasa_version": "2.8", "tracker_store": "sqlite", "nlu_pipeline": "light", "custom_actions": True},
 ]
+LINES = sorted({answers["rasa_version"] for answers in BOTS})
 PERSISTENT = {"sqlite", "postgres", "redis", "custom"}
 
 
@@ -87,7 +88,7 @@ def docker_env():
         _unavailable(f"the Docker sandbox needs Linux (this is {sys.platform})")
     if os.geteuid() != 0:
         _unavailable("the Docker sandbox needs root (dockerd, debootstrap)")
-    env = {**os.environ, "DOCKER_SANDBOX_RASA_LINES": LINE}  # only the images these bots use
+    env = {**os.environ, "DOCKER_SANDBOX_RASA_LINES": " ".join(LINES)}  # only the images these bots use
     here = Path(sys.executable).parent
     if (here / "docker-compose").is_file():  # this dev venv has cookiecutter and docker-compose
         env["SANDBOX_PYTHON"] = sys.executable
@@ -192,7 +193,7 @@ def test_bots_cover_every_store_with_a_stand_in():
     valid = valid_combinations()
     for answers in BOTS:
         assert any(all(combo[k] == v for k, v in answers.items()) for combo in valid), answers
-    for key in ("tracker_store", "nlu_pipeline", "custom_actions"):
+    for key in ("rasa_version", "tracker_store", "nlu_pipeline", "custom_actions"):
         covered = {answers[key] for answers in BOTS}
         assert covered | NOT_COVERED.get(key, set()) == set(CHOICES[key]), key
     assert {"light", "diet"} <= {answers["nlu_pipeline"] for answers in BOTS}
@@ -200,9 +201,11 @@ def test_bots_cover_every_store_with_a_stand_in():
 
 @pytest.mark.parametrize("answers", BOTS, ids=[combo_id(a) for a in BOTS])
 def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_property):
-    baked = bake(project_name=f"e2e {answers['tracker_store']} {answers['nlu_pipeline']}", **answers)
+    name = f"e2e {answers['rasa_version']} {answers['tracker_store']} {answers['nlu_pipeline']}"
+    baked = bake(project_name=name, **answers)
     bot = Bot(baked.path, docker_env)
     actions = answers["custom_actions"]
+    sdk = PINS["rasa_lines"][answers["rasa_version"]]["rasa_sdk"]
     lock = open(Path(docker_env["DOCKER_HOST"][len("unix://") :]).parent / "e2e.lock", "w")  # noqa: SIM115
     fcntl.flock(lock, fcntl.LOCK_EX)  # one bot at a time on port 5005, even across pytest processes
     try:
@@ -219,7 +222,7 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
             size = image_size_mb(bot, f"{bot.slug}-actions:latest")
             bot.timings["action_image_mb"] = round(size)
             # What the rendered Dockerfile adds to rasa/rasa-sdk (the stand-in base is ~3 GB).
-            bot.timings["action_image_added_mb"] = round(size - image_size_mb(bot, f"rasa/rasa-sdk:{SDK}"), 3)
+            bot.timings["action_image_added_mb"] = round(size - image_size_mb(bot, f"rasa/rasa-sdk:{sdk}"), 3)
         bot.timings["rasa_image_mb"] = round(image_size_mb(bot, f"{bot.slug}-rasa:latest"))
 
         # `make up` (up -d --build --wait); JOKE_API_URL is read from the shell before .env.

@@ -1,9 +1,11 @@
 """The real-Rasa tier: baked bots validate, train, pass their test stories and unit tests, hold the
 walkthrough's conversations over REST with a live action server, and keep them in their tracker store.
 
-Combinations: `pairwise` over pipeline x tracker store x custom actions (every pair of values once;
-mongo-express is a Compose-only extra and stays off). What does not depend on the tracker store
-(validation, training, test stories, action unit tests) runs once per (pipeline, custom_actions).
+Combinations: `pairwise` over Rasa line x pipeline x tracker store x custom actions (every pair of
+values at least once; mongo-express and Kubernetes are deployment-only extras and stay off). What
+does not depend on the tracker store (validation, training, test stories, action unit tests) runs
+once per model: (line, pipeline, custom_actions). Excluded, with the reason printed in the pytest
+header: combinations.REAL_RASA_EXCLUDED (spaCy on the 2.8 line).
 
 Nothing here trusts an exit code or a fallback alone: reports are read, replies are compared with
 the domain, and each conversation is looked up in the store itself (Rasa silently falls back to
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -23,20 +26,20 @@ from pathlib import Path
 
 import pytest
 
+import check_bot
 import rasa_harness as harness
 import smoke_test
 import toolchain
-from combinations import CHOICES, pairwise, valid_combinations
+from combinations import CHOICES, pairwise, runs_real_rasa_here, valid_combinations
 
 pytestmark = pytest.mark.rasa
 
-KEYS = ["nlu_pipeline", "tracker_store", "custom_actions"]
-RASA_LINE = "3.6"  # the harness drives Rasa 3.x (YAML data, `rasa run -i`)
-COMBINATIONS = pairwise(
-    [a for a in valid_combinations() if a["rasa_version"] == RASA_LINE and not a["mongo_express"]], keys=KEYS
+KEYS = ["rasa_version", "nlu_pipeline", "tracker_store", "custom_actions"]
+COMBINATIONS = pairwise([a for a in valid_combinations() if runs_real_rasa_here(a)], keys=KEYS)
+# One bot per model: the first combination of each (line, pipeline, custom_actions).
+MODEL_COMBINATIONS = list(
+    {(a["rasa_version"], a["nlu_pipeline"], a["custom_actions"]): a for a in COMBINATIONS[::-1]}.values()
 )
-# One bot per model: the first combination of each (pipeline, custom_actions).
-MODEL_COMBINATIONS = list({(a["nlu_pipeline"], a["custom_actions"]): a for a in COMBINATIONS[::-1]}.values())
 MODEL_COMBINATIONS.sort(key=COMBINATIONS.index)
 PERSISTENT_STORES = {"sqlite", "postgres", "redis", "mongo", "custom"}
 REDIS_DB = 13  # not Redis' default 0: proves the endpoints' db index is used
@@ -44,11 +47,15 @@ REDIS_DB = 13  # not Redis' default 0: proves the endpoints' db index is used
 
 def bot_id(answers: dict) -> str:
     store = "mongo_emulator" if answers["tracker_store"] == "mongo" else answers["tracker_store"]
-    return f"{answers['nlu_pipeline']}-{store}-{'actions' if answers['custom_actions'] else 'no_actions'}"
+    return f"{answers['rasa_version']}-{answers['nlu_pipeline']}-{store}-{actions_id(answers)}"
 
 
 def model_id(answers: dict) -> str:
-    return f"{answers['nlu_pipeline']}-{'actions' if answers['custom_actions'] else 'no_actions'}"
+    return f"{answers['rasa_version']}-{answers['nlu_pipeline']}-{actions_id(answers)}"
+
+
+def actions_id(answers: dict) -> str:
+    return "actions" if answers["custom_actions"] else "no_actions"
 
 
 # `rasa data validate` output lines that look like problems (any *Warning, WARNING, ERROR)...
@@ -62,6 +69,19 @@ KNOWN_HARMLESS = {
         "TensorFlow 2.12 importing an old jax API at import time",
     r"site-packages/keras/utils/\w+\.py:\d+: DeprecationWarning: invalid escape sequence":
         "Keras 2.12 source strings compiled by Python 3.10 at import time",
+    # The 2.8 line:
+    r"site-packages/rasa/shared/\S+/markdown\w*\.py:\d+: FutureWarning: (Stories in Markdown format are|NLU data "
+    r"in Markdown format is) deprecated":
+        "Rasa 2.8 announcing that 3.0 drops Markdown: why the line exists (its README shows the migration)",
+    r"site-packages/(tensorflow_addons/utils/ensure_tf_install|matplotlib/__init__|setuptools/_distutils/version)"
+    r"\.py:\d+: DeprecationWarning: distutils Version classes are deprecated":
+        "TensorFlow Addons, matplotlib and setuptools of the 2.8 lock using distutils at import time",
+    r"site-packages/tensorflow/python/autograph/impl/api\.py:\d+: DeprecationWarning: the imp module is deprecated":
+        "TensorFlow 2.6 (Rasa 2.8) importing imp",
+    r"site-packages/sklearn/utils/multiclass\.py:\d+: DeprecationWarning: Please use `spmatrix`":
+        "scikit-learn 0.24 (Rasa 2.8) importing a moved scipy name",
+    r"site-packages/sklearn/utils/fixes\.py:\d+: DeprecationWarning: pkg_resources is deprecated as an API":
+        "scikit-learn 0.24 (Rasa 2.8) importing pkg_resources",
 }  # fmt: skip
 
 
@@ -133,12 +153,15 @@ def local_store(bot: harness.Bot, workdir):
 # --- the combinations -------------------------------------------------------------------------
 
 
-def test_combinations_cover_every_choice():
-    assert len(COMBINATIONS) == 18  # 3 pipelines x 6 stores: every (pipeline, store) pair once
+def test_combinations_cover_every_pair_of_choices():
+    assert len(COMBINATIONS) == 18  # 3 pipelines x 6 stores need 18; the other pairs fit in them
     for key in KEYS:
         assert {a[key] for a in COMBINATIONS} == set(CHOICES[key]), key
-    assert len(MODEL_COMBINATIONS) == 6
-    assert not any(a["mongo_express"] for a in COMBINATIONS)
+    for a, b in itertools.combinations(KEYS, 2):
+        wanted = {(x[a], x[b]) for x in valid_combinations() if runs_real_rasa_here(x)}
+        assert {(x[a], x[b]) for x in COMBINATIONS} == wanted, (a, b)
+    assert {a["rasa_version"] for a in MODEL_COMBINATIONS} == {"3.6", "2.8"}
+    assert not any(a["mongo_express"] or a["kubernetes"] for a in COMBINATIONS)
 
 
 # --- per model: validate, story tests, action unit tests --------------------------------------
@@ -233,15 +256,40 @@ def test_conversations_and_persistence(e2e, answers, tmp_path, monkeypatch):
 
 # --- the tier can fail ------------------------------------------------------------------------
 
-BROKEN_BASE = next(a for a in MODEL_COMBINATIONS if a["nlu_pipeline"] == "light" and a["custom_actions"])
+BROKEN_BASE = next(
+    a for a in MODEL_COMBINATIONS if a["rasa_version"] == "3.6" and a["nlu_pipeline"] == "light" and a["custom_actions"]
+)
+# The same two breakages in each line's test-story format (YAML for 3.6, Markdown for 2.8).
+BROKEN_STORIES = {
+    "3.6": ("tests/test_stories.yml", {
+        "wrong-action": ("action: utter_happy", "action: utter_cheer_up"),  # the story expects another reply
+        # NLU disagrees with the label (only caught with --e2e):
+        "wrong-intent": ("amazing\n        intent: mood_happy", "very sad\n        intent: mood_happy"),
+    }),
+    "2.8": ("tests/test_stories.md", {
+        "wrong-action": ("  - utter_happy", "  - utter_cheer_up"),
+        "wrong-intent": ("* mood_happy: amazing", "* mood_happy: very sad"),
+    }),
+}  # fmt: skip
+BROKEN_STORY_CASES = [
+    (next(a for a in MODEL_COMBINATIONS if a["rasa_version"] == line), breakage)
+    for line in BROKEN_STORIES
+    for breakage in ("wrong-action", "wrong-intent")
+]
+
+
+def copy_bot(bot: harness.Bot, folder) -> harness.Bot:
+    """A copy of a baked bot (without run state), sharing its venv."""
+    copy = harness.Bot(path=folder / "bot", venv=bot.venv, scratch=folder / "scratch", answers=bot.answers,
+                       env=dict(bot.env))  # fmt: skip
+    shutil.copytree(bot.path, copy.path, ignore=shutil.ignore_patterns("state", ".rasa", "results", "models"))
+    copy.scratch.mkdir(parents=True)
+    return copy
 
 
 def broken_copy(bot: harness.Bot, tmp_path, relative: str, old: str, new: str) -> harness.Bot:
     """A copy of a passing bot with one text replaced in one file (asserting it was there)."""
-    copy = harness.Bot(path=tmp_path / "bot", venv=bot.venv, scratch=tmp_path / "scratch", answers=bot.answers,
-                       env=dict(bot.env))  # fmt: skip
-    shutil.copytree(bot.path, copy.path, ignore=shutil.ignore_patterns("state", ".rasa", "results"))
-    copy.scratch.mkdir(parents=True)
+    copy = copy_bot(bot, tmp_path)
     path = copy.path / relative
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= 1, f"{old!r} not in {relative}"
@@ -250,17 +298,12 @@ def broken_copy(bot: harness.Bot, tmp_path, relative: str, old: str, new: str) -
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        ("action: utter_happy", "action: utter_cheer_up"),  # the story expects another reply
-        ("amazing\n        intent: mood_happy", "very sad\n        intent: mood_happy"),  # NLU disagrees (--e2e)
-    ],
-    ids=["wrong-action", "wrong-intent"],
+    ("answers", "breakage"), BROKEN_STORY_CASES, ids=[f"{model_id(a)}-{b}" for a, b in BROKEN_STORY_CASES]
 )
-def test_tier_fails_when_a_test_story_expects_something_else(e2e, tmp_path, old, new):
-    bot = e2e.bot(BROKEN_BASE)
-    model = e2e.model(BROKEN_BASE)
-    broken = broken_copy(bot, tmp_path, "tests/test_stories.yml", old, new)
+def test_tier_fails_when_a_test_story_expects_something_else(e2e, tmp_path, answers, breakage):
+    bot, model = e2e.bot(answers), e2e.model(answers)
+    relative, breakages = BROKEN_STORIES[answers["rasa_version"]]
+    broken = broken_copy(bot, tmp_path, relative, *breakages[breakage])
     results = harness.run_test_stories(broken, model, tmp_path / "results")
     assert not results.passed, results.summary()
     assert any(name.startswith("happy path") for name in results.failed), results.summary()
@@ -285,3 +328,38 @@ def test_tier_fails_when_the_bot_gives_a_wrong_reply(e2e, tmp_path, monkeypatch)
         with harness.rasa_server(broken, model, endpoints, env=env) as rasa:
             failures = smoke_test.run_smoke(rasa.url, broken.path, out=io.StringIO())
     assert any("utter_greet" in failure for failure in failures), failures
+
+
+# --- the 2.8 bot README's migration path ------------------------------------------------------
+
+
+def story_steps(bot_path) -> list[tuple]:
+    return sorted((s.file.split("/")[0], s.name, s.intents, s.actions) for s in check_bot.load_bot(bot_path).stories)
+
+
+def test_2_8_data_converts_into_data_rasa_3_6_validates(e2e, tmp_path):
+    """README (2.8): `rasa data convert nlu|core -f yaml` run with 2.8 yields the 3.6 bot's data,
+    which Rasa 3.6 validates with the 3.6 domain, config and pins."""
+    answers = next(a for a in MODEL_COMBINATIONS if a["rasa_version"] == "2.8")
+    bot = copy_bot(e2e.bot(answers), tmp_path / "2.8")
+    before = set(bot.path.glob("*/*.yml"))
+    for kind, source, out in [("nlu", "data/nlu.md", "data"), ("core", "data/stories.md", "data"),
+                              ("core", "tests/test_stories.md", "tests")]:  # fmt: skip
+        harness.run(bot, "rasa", "data", "convert", kind, "-f", "yaml", "--data", source, "--out", out,
+                    label="convert").check()  # fmt: skip
+        (bot.path / source).unlink()
+    target = e2e.bot({**answers, "rasa_version": "3.6"})
+    assert check_bot.load_bot(bot.path).examples == check_bot.load_bot(target.path).examples
+    assert story_steps(bot.path) == story_steps(target.path)
+
+    converted = sorted(set(bot.path.glob("*/*.yml")) - before)
+    assert [p.parent.name for p in converted] == ["data", "data", "tests"], converted
+    migrated = copy_bot(target, tmp_path / "3.6")  # its rules.yml and domain.yml: the README's steps 2-3
+    for name in ("data/nlu.yml", "data/stories.yml", "tests/test_stories.yml"):
+        (migrated.path / name).unlink()
+    for path in converted:
+        shutil.copy(path, migrated.path / path.parent.name / path.name)
+    assert check_bot.check_bot(migrated.path) == []
+    result = harness.validate(migrated)
+    result.check()
+    assert unexpected_lines(result.output) == [], result.tail()

@@ -3,7 +3,10 @@
 Rasa loads it from config/endpoints.yml (`type: addons.json_file_tracker_store.JsonFileTrackerStore`);
 docker-compose.yml mounts addons/ into the Rasa container and keeps the folder in a volume.
 It is a starting point for your own store (an in-house database, an audit log, ...): keep the
-four methods, change where the text goes. Docs: https://rasa.com/docs/rasa/3.x/tracker-stores
+methods, change where the text goes. Docs: https://rasa.com/docs/rasa/3.x/tracker-stores
+
+Works with Rasa 3.x, whose store methods are coroutines, and Rasa 2.x, whose are plain
+functions: the file work is shared, only the three entry points differ (see ASYNC_API).
 """
 
 from __future__ import annotations
@@ -16,9 +19,17 @@ from typing import Any, Iterable, Optional, Text
 from urllib.parse import quote, unquote
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+
+try:  # Rasa 3.x: serialise_tracker lives in a mixin, save/retrieve/keys are async.
+    from rasa.core.tracker_store import SerializedTrackerAsText
+
+    ASYNC_API = True
+except ImportError:  # Rasa 2.x: TrackerStore serialises itself, save/retrieve/keys are sync.
+    SerializedTrackerAsText = object
+    ASYNC_API = False
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +53,46 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
     def _path(self, sender_id: Text) -> Path:
         return self.directory / f"{quote(sender_id, safe='')}.json"
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
+    def _write(self, tracker: DialogueStateTracker) -> None:
         """Write the whole conversation to its file (a temp file renamed over it)."""
-        await self.stream_events(tracker)
         text = self.serialise_tracker(tracker)
         handle, temp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temp, self._path(tracker.sender_id))
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    def _read(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The stored conversation, or None when this sender has none yet."""
         path = self._path(sender_id)
         if not path.is_file():
             return None
         return self.deserialise_tracker(sender_id, path.read_text(encoding="utf-8"))
 
-    async def keys(self) -> Iterable[Text]:
+    def _keys(self) -> Iterable[Text]:
         """The sender ids of every stored conversation."""
         return [unquote(path.stem) for path in self.directory.glob("*.json")]
+
+    if ASYNC_API:  # Rasa 3.x
+
+        async def save(self, tracker: DialogueStateTracker) -> None:
+            await self.stream_events(tracker)
+            self._write(tracker)
+
+        async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+            return self._read(sender_id)
+
+        async def keys(self) -> Iterable[Text]:
+            return self._keys()
+
+    else:  # Rasa 2.x
+
+        def save(self, tracker: DialogueStateTracker) -> None:
+            if self.event_broker:  # 2.x stream_events fails without a broker
+                self.stream_events(tracker)
+            self._write(tracker)
+
+        def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+            return self._read(sender_id)
+
+        def keys(self) -> Iterable[Text]:
+            return self._keys()

@@ -87,6 +87,8 @@ class Bot:
     config: dict = field(default_factory=dict)
     endpoints: dict = field(default_factory=dict)
     compose: dict = field(default_factory=dict)
+    markdown_files: dict[str, str] = field(default_factory=dict)  # Rasa 2.x Markdown file -> nlu|core
+    format_versions: dict[str, str] = field(default_factory=dict)  # YAML file -> its `version:`
     problems: list[Problem] = field(default_factory=list)
 
     def rel(self, path: Path) -> str:
@@ -183,14 +185,16 @@ def add_markdown_data(bot: Bot, path: Path, text: str) -> None:
     `* intent{"entity": ...}`, `* intent: user text`, `* a OR b`), then `  - action` lines.
     """
     file = bot.rel(path)
+    bot.markdown_files[file] = "core"
     story: Story | None = None
     intent: str | None = None
-    for line in text.splitlines():
+    for line in re.sub(r"<!--.*?-->", "", text, flags=re.S).splitlines():  # comments, as Rasa does
         stripped = line.strip()
         if stripped.startswith("##"):
             kind, colon, name = stripped.lstrip("#").strip().partition(":")
             story = intent = None
             if colon and kind.strip() in NLU_SECTION_KINDS:
+                bot.markdown_files[file] = "nlu"
                 if kind.strip() == "intent":
                     intent = name.strip()
                     bot.examples.setdefault(intent, [])
@@ -227,6 +231,10 @@ def load_bot(root: Path) -> Bot:
             bot.domain = content
         elif top in {"data", "tests"}:
             add_training_data(bot, path, content)
+        else:
+            continue
+        if "version" in content:
+            bot.format_versions[bot.rel(path)] = str(content["version"])
     for path in project_files(root, {".md"}):
         if path.relative_to(root).parts[0] in {"data", "tests"}:
             add_markdown_data(bot, path, path.read_text(encoding="utf-8"))
@@ -488,6 +496,28 @@ def check_versions(bot: Bot) -> Iterator[Problem]:
             )
 
 
+def check_data_format(bot: Bot) -> Iterator[Problem]:
+    """Markdown training data needs Rasa 2.x; each line reads its own YAML format version."""
+    rasa_major = pinned(bot, "rasa").split(".")[0]
+    if not rasa_major.isdigit():
+        return
+    if int(rasa_major) >= 3:
+        for file, kind in bot.markdown_files.items():
+            yield Problem(
+                file,
+                f"is Markdown training data, which Rasa {pinned(bot, 'rasa')} ignores (Markdown was removed in 3.0)",
+                f"convert it with Rasa 2.8: rasa data convert {kind} -f yaml --data {file} --out {Path(file).parent}, "
+                "then delete the .md file",
+            )
+    for file, version in bot.format_versions.items():
+        if version.split(".")[0] != rasa_major:
+            yield Problem(
+                file,
+                f'declares version: "{version}", but requirements.txt pins rasa=={pinned(bot, "rasa")}',
+                f'use the format version of Rasa {rasa_major}.x: version: "{"2.0" if rasa_major == "2" else "3.1"}"',
+            )
+
+
 def check_env_file(bot: Bot) -> Iterator[Problem]:
     env = bot.root / ".env"
     if env.is_file() and re.search(r"^[A-Za-z0-9_]+=change-me\s*$", env.read_text(encoding="utf-8"), re.M):
@@ -498,6 +528,69 @@ def check_env_file(bot: Bot) -> Iterator[Problem]:
         )
 
 
+KUBERNETES_BASE = "deploy/kubernetes/base"  # kubernetes=yes: the Kustomize base of the cluster
+
+
+def yaml_documents(path: Path) -> list:
+    try:
+        return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+    except (yaml.YAMLError, UnicodeDecodeError):  # a .yml is reported by load_bot already
+        return []
+
+
+def without_host(settings: object) -> object:
+    """An endpoints.yml section with the host of its url left out (hosts may differ per platform)."""
+    if not isinstance(settings, dict) or "url" not in settings:
+        return settings
+    url = str(settings["url"])
+    if "://" in url:
+        parsed = urlparse(url)
+        url = parsed._replace(netloc=parsed.netloc.replace(parsed.hostname or "", "", 1)).geturl()
+    else:
+        url = url.partition(":")[2]
+    return {**settings, "url": url}
+
+
+def check_kubernetes_endpoints(bot: Bot) -> Iterator[Problem]:
+    """The cluster's endpoints.yml says what config/endpoints.yml says, with Kubernetes Services as
+    hosts, plus the Redis lock store the Rasa replicas need."""
+    base = bot.root / KUBERNETES_BASE
+    path = base / "config" / "endpoints.yml"
+    if not path.is_file():
+        return
+    file = bot.rel(path)
+    cluster = next(iter(yaml_documents(path)), None)
+    cluster = cluster if isinstance(cluster, dict) else {}
+    for section in sorted((set(bot.endpoints) | set(cluster)) - {"lock_store"}):
+        if without_host(bot.endpoints.get(section)) != without_host(cluster.get(section)):
+            yield Problem(
+                file,
+                f"{section} differs from config/endpoints.yml (only the hosts may differ)",
+                "use the same settings as config/endpoints.yml, with a Kubernetes Service name as the host",
+            )
+    lock = cluster.get("lock_store")
+    if not isinstance(lock, dict) or str(lock.get("type", "")).lower() != "redis":
+        yield Problem(
+            file,
+            "has no Redis lock_store: each Rasa replica would lock conversations in its own memory",
+            "add a lock_store of type redis (see deploy/kubernetes/README.md)",
+        )
+    services = {
+        str((doc.get("metadata") or {}).get("name"))
+        for manifest in sorted(base.glob("*.yaml"))
+        for doc in yaml_documents(manifest)
+        if isinstance(doc, dict) and doc.get("kind") == "Service"
+    }
+    for section, host in endpoint_hosts(Bot(root=bot.root, endpoints=cluster)).items():
+        if host not in services:
+            yield Problem(
+                file,
+                f"{section} points at host '{host}', which no Service in {KUBERNETES_BASE} defines "
+                f"(Services: {', '.join(sorted(services))})",
+                "use one of those Service names as the host, or add that Service",
+            )
+
+
 CHECKS: list[Callable[[Bot], Iterable[Problem]]] = [
     check_intents,
     check_actions,
@@ -506,7 +599,9 @@ CHECKS: list[Callable[[Bot], Iterable[Problem]]] = [
     check_custom_tracker_store,
     check_image_flavour,
     check_versions,
+    check_data_format,
     check_env_file,
+    check_kubernetes_endpoints,
 ]
 
 

@@ -7,7 +7,7 @@ Holds the happy path, the sad path (with the custom action's joke when the domai
 action_joke), the bot challenge and an unknown message that must get the fallback reply.
 Expected texts are read from domain.yml, so the conversation follows your edits of the replies
 but fails when the bot answers with the wrong one. Exit 0: all replies right; 1: a wrong reply;
-2: the bot could not be reached. Needs the standard library and PyYAML.
+2: the bot could not be reached. Needs the standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+try:
+    from yaml import safe_load as load_yaml
+except ImportError:  # e.g. inside a Rasa image without PyYAML: Rasa's own YAML library is there
+    from ruamel.yaml import YAML
+
+    load_yaml = YAML(typ="safe", pure=True).load
 
 BOT_DIR = Path(__file__).resolve().parent.parent
 JOKE = "action_joke"  # a reply from the action server, not a domain response
@@ -53,7 +58,7 @@ CONVERSATIONS = {
 
 
 def load_domain(bot_dir: Path) -> dict:
-    return yaml.safe_load((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
+    return load_yaml((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
 
 
 def local_jokes(bot_dir: Path) -> list[str]:

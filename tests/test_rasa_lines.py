@@ -1,0 +1,137 @@
+"""The two Rasa lines: 3.6 renders YAML, 2.8 renders the walkthrough's Markdown from the same data.
+
+The template holds one copy of the training data (YAML). For 2.8 the post-gen hook writes it as
+Markdown with scripts/markdown_data.py; these tests prove the Markdown is the walkthrough's format,
+says exactly what the YAML says (read back by the bot checker, one data model for both), and that
+each line's files carry that line's format versions, pipeline and images.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+import yaml
+
+from check_bot import load_bot
+from combinations import PINS, TEMPLATE_DIR
+
+sys.path.insert(0, str(TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts"))
+import markdown_data  # noqa: E402
+
+LINES = list(PINS["rasa_lines"])
+DEFAULT = {"nlu_pipeline": "light", "tracker_store": "sqlite", "custom_actions": True}
+
+# The walkthrough's data/stories.md and data/nlu.md blocks (docs/rasa-docker-walkthrough.rst),
+# with the bot's story names and the custom action the walkthrough adds to the sad path.
+WALKTHROUGH_HAPPY_PATH = """## happy path
+* greet
+  - utter_greet
+* mood_happy
+  - utter_happy
+* goodbye
+  - utter_goodbye
+"""
+WALKTHROUGH_SAD_PATH = """## sad path
+* greet
+  - utter_greet
+* mood_unhappy
+  - utter_cheer_up
+  - action_joke
+* goodbye
+  - utter_goodbye
+"""
+WALKTHROUGH_GREET = """## intent:greet
+- hey
+- hello
+- hi
+"""
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["actions", "no_actions"])
+def both_lines(request, bake_once):
+    answers = {**DEFAULT, "custom_actions": request.param}
+    return {line: bake_once(**answers, rasa_version=line) for line in LINES}
+
+
+def test_2_8_renders_the_walkthroughs_markdown(bake_once):
+    bot = bake_once(**DEFAULT, rasa_version="2.8")
+    stories = bot.text("data/stories.md")
+    assert WALKTHROUGH_HAPPY_PATH in stories and WALKTHROUGH_SAD_PATH in stories
+    assert WALKTHROUGH_GREET in bot.text("data/nlu.md")
+    assert "* greet: hello\n  - utter_greet\n" in bot.text("tests/test_stories.md")  # end-to-end form
+    assert "## intent:" not in stories and "* " not in bot.text("data/nlu.md")
+
+
+def test_both_lines_hold_the_same_bot(both_lines):
+    """Intents, examples, stories and test stories read back from YAML (3.6) and Markdown (2.8) agree."""
+    models = {line: load_bot(bot.path) for line, bot in both_lines.items()}
+    yaml_bot, markdown_bot = models["3.6"], models["2.8"]
+    assert markdown_bot.examples == yaml_bot.examples and sum(map(len, yaml_bot.examples.values())) > 50
+    strip = [(s.name, s.intents, s.actions) for s in yaml_bot.stories]
+    assert [(s.name, s.intents, s.actions) for s in markdown_bot.stories] == strip
+    assert sorted(markdown_bot.markdown_files) == ["data/nlu.md", "data/stories.md", "tests/test_stories.md"]
+    assert not yaml_bot.markdown_files
+    domain_2_8 = both_lines["2.8"].text("domain.yml").replace('"2.0"', '"3.1"').replace("rasa/2.x/", "rasa/3.x/")
+    assert domain_2_8 == both_lines["3.6"].text("domain.yml")  # only the format version and docs differ
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_format_versions_and_docs_follow_the_line(bake_once, line):
+    bot = bake_once(**DEFAULT, rasa_version=line)
+    pins = PINS["rasa_lines"][line]
+    versions = {bot.yaml(f).get("version") for f in ("domain.yml", "data/rules.yml")}
+    assert versions == {pins["schema_version"]}
+    docs = set(re.findall(r"rasa\.com/docs/rasa/([^/\s]+)/", bot.text("domain.yml") + bot.text("config/endpoints.yml")))
+    assert docs == {pins["docs"]}
+    config = bot.yaml("config/config.yml")
+    assert ("recipe" in config) == (line != "2.8")  # recipes and assistant_id came with Rasa 3
+
+
+def test_2_8_pipeline_says_why_light_uses_diet(bake_once):
+    config = bake_once(**DEFAULT, rasa_version="2.8").text("config/config.yml")
+    assert "Rasa 2.8 has no\n  # LogisticRegressionClassifier (added in 3.5)" in config
+    assert "LogisticRegressionClassifier\n" not in config.replace("# LogisticRegressionClassifier", "")
+
+
+def test_2_8_spacy_is_the_walkthroughs_pipeline(bake_once):
+    config = bake_once(**{**DEFAULT, "nlu_pipeline": "spacy"}, rasa_version="2.8").yaml("config/config.yml")
+    names = [c["name"] for c in config["pipeline"]]
+    assert names[:4] == ["SpacyNLP", "SpacyTokenizer", "SpacyFeaturizer", "SklearnIntentClassifier"]
+
+
+def test_2_8_readme_shows_the_migration(bake_once):
+    readme = bake_once(**DEFAULT, rasa_version="2.8").text("README.md")
+    for command in ("rasa data convert nlu -f yaml", "rasa data convert core -f yaml", "rasa_version=3.6"):
+        assert command in readme, command
+    assert "rasa data convert" not in bake_once(**DEFAULT, rasa_version="3.6").text("README.md")
+
+
+# --- the writer itself: what Markdown cannot say is an error, never dropped silently -----------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"stories": [{"story": "s", "steps": [{"slot_was_set": [{"x": 1}]}]}]}, "cannot hold"),
+        ({"stories": [{"story": "s", "steps": [{"or": [{"intent": "a"}, {"intent": "b"}]}]}]}, "cannot hold"),
+        ({"stories": [{"story": "s", "steps": [{"checkpoint": "c"}]}]}, "cannot hold"),
+        ({"rules": [{"rule": "r", "steps": [{"intent": "a"}]}]}, "rules have no Markdown form"),
+    ],
+    ids=["slot", "or", "checkpoint", "rules"],
+)
+def test_unsupported_story_steps_are_refused(content, message):
+    with pytest.raises(markdown_data.MarkdownError, match=message):
+        markdown_data.stories_markdown(content)
+
+
+def test_nlu_sections_keep_their_kind():
+    content = yaml.safe_load(
+        "nlu:\n- synonym: happy\n  examples: |\n    - glad\n- regex: zip\n  examples: |\n    - \\d{5}\n"
+        "- lookup: city\n  examples: |\n    - Berlin\n"
+    )
+    expected = "## synonym:happy\n- glad\n\n## regex:zip\n- \\d{5}\n\n## lookup:city\n- Berlin"
+    assert markdown_data.nlu_markdown(content) == expected
+    with pytest.raises(markdown_data.MarkdownError):
+        markdown_data.nlu_markdown({"nlu": [{"examples": "- x"}]})
