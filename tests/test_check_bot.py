@@ -27,6 +27,8 @@ ACTIONS_AND_DB = {"rasa_version": "3.6", "nlu_pipeline": "light", "tracker_store
 SPACY = {**ACTIONS_AND_DB, "nlu_pipeline": "spacy"}
 CUSTOM_STORE = {**ACTIONS_AND_DB, "tracker_store": "custom"}
 NO_ACTIONS = {**ACTIONS_AND_DB, "tracker_store": "sqlite", "custom_actions": False}
+KUBERNETES = {**ACTIONS_AND_DB, "kubernetes": True}
+CLUSTER_ENDPOINTS = "deploy/kubernetes/base/config/endpoints.yml"
 
 # A fix starts with what to do.
 FIX_VERBS = {"add", "create", "define", "delete", "fix", "point", "remove", "rename", "run", "use"}
@@ -298,6 +300,27 @@ CASES = [
         copy(".env.example", ".env"),
         ".env",
         "still has 'change-me' placeholder secrets",
+    ),
+    case(
+        "kubernetes-endpoints-drift-from-compose",
+        KUBERNETES,
+        replace("config/endpoints.yml", "port: 5432", "port: 5433"),
+        CLUSTER_ENDPOINTS,
+        "tracker_store differs from config/endpoints.yml (only the hosts may differ)",
+    ),
+    case(
+        "kubernetes-without-lock-store",
+        KUBERNETES,
+        change_yaml(CLUSTER_ENDPOINTS, lambda endpoints: endpoints.pop("lock_store")),
+        CLUSTER_ENDPOINTS,
+        "has no Redis lock_store",
+    ),
+    case(
+        "kubernetes-host-not-a-service",
+        KUBERNETES,
+        replace(CLUSTER_ENDPOINTS, "http://action-server:", "http://action_server:"),
+        CLUSTER_ENDPOINTS,
+        "action_endpoint points at host 'action_server', which no Service in deploy/kubernetes/base defines",
     ),
 ]
 

