@@ -67,6 +67,15 @@ def write_answers(answers: dict) -> None:
     (BOT / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
 
 
+def write_secrets() -> None:
+    """Fresh random secrets in .env. Rendering again over an existing bot (`cookiecutter -f`)
+    keeps its .env: the databases in its volumes were created with those passwords."""
+    if (BOT / ".env").exists():
+        print(f"Kept the existing {BOT / '.env'} (delete it and run `make .env` for new secrets).")
+        return
+    generate_env.write_env(BOT)
+
+
 def fail_on_problems() -> None:
     problems = check_bot.check_bot(BOT)
     if problems:
@@ -81,7 +90,7 @@ def main() -> None:
     remove_unselected_files(answers)
     write_training_data_format(answers)
     write_answers(answers)
-    generate_env.write_env(BOT)
+    write_secrets()
     fail_on_problems()
 
 

@@ -21,6 +21,17 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def test_rendering_again_over_a_bot_keeps_its_secrets(tmp_path):
+    """`cookiecutter -f` over an existing bot (e.g. to pick up template changes) keeps its .env."""
+    command = [str(BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path), str(TEMPLATE_DIR), "tracker_store=postgres"]
+    run(*command, cwd=tmp_path)
+    env = tmp_path / "mood_bot" / ".env"
+    secrets = env.read_text()
+    again = run(*command[:1], "-f", *command[1:], cwd=tmp_path)
+    assert "Kept the existing" in again.stdout
+    assert env.read_text() == secrets and env.stat().st_mode & 0o077 == 0
+
+
 def test_replay_file_recreates_the_same_bot(bake, tmp_path):
     original = bake(nlu_pipeline="diet", tracker_store="redis", custom_actions=False, project_name="Replay Bot")
     run(str(BIN / "cookiecutter"), "--replay-file", str(original.path / ".cookiecutter.json"),
