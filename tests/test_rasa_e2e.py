@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
-import os
 import re
 import shutil
 import uuid
@@ -93,13 +92,6 @@ def unexpected_lines(output: str) -> list[str]:
     ]
 
 
-def unavailable(exc: toolchain.ToolchainUnavailable):
-    """Never a silent skip: in CI a missing toolchain fails the tier, locally it skips with why."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the real-Rasa tier cannot run in CI: {exc}")
-    pytest.skip(f"real-Rasa tier skipped, toolchain unavailable (set CI=1 to fail instead): {exc}")
-
-
 class Session:
     """Baked bots and trained models, shared by the tests of one pytest session."""
 
@@ -114,7 +106,7 @@ class Session:
             try:
                 self.bots[key] = harness.prepare({**answers, "mongo_express": False}, self.root / key)
             except toolchain.ToolchainUnavailable as exc:
-                unavailable(exc)
+                harness.unavailable(exc)
         return self.bots[key]
 
     def model(self, answers: dict):
@@ -142,7 +134,7 @@ def local_store(bot: harness.Bot, workdir):
         try:
             harness.mongoeco_venv()  # built once; needs Python 3.13
         except toolchain.ToolchainUnavailable as exc:
-            unavailable(exc)
+            harness.unavailable(exc)
         with harness.mongo_emulator(workdir) as store.mongo:
             print(f"tracker store: the mongoeco wire-protocol EMULATOR at {store.mongo.url}, not a real MongoDB")
             yield store
