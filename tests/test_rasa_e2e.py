@@ -349,8 +349,10 @@ def test_2_8_data_converts_into_data_rasa_3_6_validates(e2e, tmp_path):
     migrated = copy_bot(target, tmp_path / "3.6")  # its rules.yml and domain.yml: the README's steps 2-3
     for name in ("data/nlu.yml", "data/stories.yml", "tests/test_stories.yml"):
         (migrated.path / name).unlink()
-    for path in converted:
-        shutil.copy(path, migrated.path / path.parent.name / path.name)
+    for path in converted:  # README step 2: the format version of Rasa 3
+        text = path.read_text(encoding="utf-8")
+        assert 'version: "2.0"' in text, path
+        (migrated.path / path.parent.name / path.name).write_text(text.replace('version: "2.0"', 'version: "3.1"'))
     assert check_bot.check_bot(migrated.path) == []
     result = harness.validate(migrated)
     result.check()
