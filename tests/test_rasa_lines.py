@@ -8,7 +8,9 @@ each line's files carry that line's format versions, pipeline and images.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 
 import pytest
@@ -135,3 +137,16 @@ def test_nlu_sections_keep_their_kind():
     assert markdown_data.nlu_markdown(content) == expected
     with pytest.raises(markdown_data.MarkdownError):
         markdown_data.nlu_markdown({"nlu": [{"examples": "- x"}]})
+
+
+def test_smoke_test_reads_the_domain_without_pyyaml(bake_once):
+    """`make smoke` may run inside a Rasa image without PyYAML (the official 2.8 one): smoke_test.py
+    then reads domain.yml with ruamel.yaml, which every Rasa image has, to the same result."""
+    bot = bake_once(**DEFAULT, rasa_version="2.8")
+    script = (
+        "import json, sys; sys.modules['yaml'] = None; sys.path.insert(0, 'scripts'); import smoke_test; "
+        "print(json.dumps(smoke_test.load_domain(smoke_test.BOT_DIR)))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=bot.path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == bot.yaml("domain.yml")
