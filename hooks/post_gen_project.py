@@ -56,7 +56,12 @@ def write_training_data_format(answers: dict) -> None:
     """The template's training data is YAML; the 2.8 line gets it as Markdown (the walkthrough's)."""
     line = answers["_pins"]["rasa_lines"][answers["rasa_version"]]
     if line["data_format"] == "markdown":
-        markdown_data.convert(BOT)
+        try:
+            markdown_data.convert(BOT)
+        except markdown_data.MarkdownError as error:  # e.g. a fork's stories with slots
+            print(f"ERROR: the training data cannot be written as Rasa 2.x Markdown: {error}", file=sys.stderr)
+            print("Answer rasa_version=3.6 (YAML), or keep such stories out of the template.", file=sys.stderr)
+            sys.exit(1)
     remove("scripts/markdown_data.py")
 
 

@@ -23,11 +23,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
+import check_bot
 import generate_env
 from combinations import PINS, combo_id, valid_combinations
+from kustomize import KUBECTL, documents, generated, kustomize
 
 VALID = [answers for answers in valid_combinations() if answers["kubernetes"]]
-KUBECTL = Path(sys.executable).parent / "kubectl"
 HADOLINT = Path(sys.executable).parent / "hadolint"
 # The oldest and newest Kubernetes versions every manifest is validated against.
 K8S_VERSIONS = ["1.30.0", "1.37.0"]
@@ -48,16 +49,6 @@ SECRET_LIKE = re.compile(r"PASSWORD|TOKEN|SECRET|_USER$|_DB$|^REDISCLI_AUTH$")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def kustomize(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(KUBECTL), "kustomize", str(directory)], capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def documents(text: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def schema_errors(resource: dict, version: str) -> list[str]:
@@ -107,9 +98,7 @@ class Cluster:
 
     def generated(self, kind: str, prefix: str, build: str = "base") -> dict:
         """The ConfigMap/Secret kustomize generated (its name carries a content hash)."""
-        found = [r for r in self.built(build) if r["kind"] == kind and r["metadata"]["name"].startswith(prefix + "-")]
-        assert len(found) == 1, f"expected one generated {kind} {prefix}-<hash>, found {len(found)}"
-        return found[0]
+        return generated(self.built(build), kind, prefix)
 
     def cluster_endpoints(self) -> dict:
         return yaml.safe_load(self.generated("ConfigMap", "rasa-config")["data"]["endpoints.yml"])
@@ -142,19 +131,15 @@ def secret_refs(workload: dict) -> dict[str, tuple[str, str]]:
     }
 
 
-def host_of(url: str) -> str:
-    return url.split("://", 1)[-1].split("/")[0].split(":")[0]
-
-
 def without_hosts(endpoints: dict) -> dict:
-    """Every section with the host of its url replaced, so only the other settings compare."""
-    out = {}
-    for section, settings in endpoints.items():
-        if isinstance(settings, dict) and "url" in settings:
-            url = str(settings["url"])
-            settings = {**settings, "url": url.replace(host_of(url), "HOST", 1)}
-        out[section] = settings
-    return out
+    """Every section with the host of its url left out (the bot checker's rule), so only the other
+    settings compare."""
+    return {section: check_bot.without_host(settings) for section, settings in endpoints.items()}
+
+
+def hosts_of(endpoints: dict) -> dict[str, str]:
+    """The host of each section's url, read as the bot checker reads them."""
+    return check_bot.endpoint_hosts(check_bot.Bot(root=Path("."), endpoints=endpoints))
 
 
 def read_env(text: str) -> dict[str, str]:
@@ -306,10 +291,7 @@ def test_configmap_endpoints_equal_compose_except_hosts_and_the_lock_store(clust
     endpoints = cluster.cluster_endpoints()
     lock = endpoints.pop("lock_store")
     assert without_hosts(endpoints) == without_hosts(compose_endpoints)
-    hosts = {section: host_of(str(s["url"])) for section, s in endpoints.items() if isinstance(s, dict) and "url" in s}
-    compose_hosts = {
-        s: host_of(str(v["url"])) for s, v in compose_endpoints.items() if isinstance(v, dict) and "url" in v
-    }
+    hosts, compose_hosts = hosts_of(endpoints), hosts_of(compose_endpoints)
     services = cluster.names("Service")
     assert set(hosts.values()) <= services
     if cluster.answers["custom_actions"]:

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from check_bot import load_bot
+import markdown_data  # the bot's scripts/ are on sys.path (conftest.py), like check_bot
+from check_bot import FORMAT_VERSIONS, load_bot
 from combinations import PINS, TEMPLATE_DIR
-
-sys.path.insert(0, str(TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts"))
-import markdown_data  # noqa: E402
 
 LINES = list(PINS["rasa_lines"])
 DEFAULT = {"nlu_pipeline": "light", "tracker_store": "sqlite", "custom_actions": True}
@@ -91,10 +90,16 @@ def test_format_versions_and_docs_follow_the_line(bake_once, line):
     assert ("recipe" in config) == (line != "2.8")  # recipes and assistant_id came with Rasa 3
 
 
+def test_checker_knows_each_lines_format_version():
+    assert {line.split(".")[0]: pins["schema_version"] for line, pins in PINS["rasa_lines"].items()} == FORMAT_VERSIONS
+
+
 def test_2_8_pipeline_says_why_light_uses_diet(bake_once):
-    config = bake_once(**DEFAULT, rasa_version="2.8").text("config/config.yml")
-    assert "Rasa 2.8 has no\n  # LogisticRegressionClassifier (added in 3.5)" in config
-    assert "LogisticRegressionClassifier\n" not in config.replace("# LogisticRegressionClassifier", "")
+    bot = bake_once(**DEFAULT, rasa_version="2.8")
+    assert "# Rasa 2.8 has no LogisticRegressionClassifier (added in 3.5)" in bot.text("config/config.yml")
+    (diet,) = [c for c in bot.yaml("config/config.yml")["pipeline"] if c["name"] == "DIETClassifier"]
+    assert diet["number_of_transformer_layers"] == 0 and diet["hidden_layers_sizes"] == {"text": [], "label": []}
+    assert "LogisticRegressionClassifier" not in {c["name"] for c in bot.yaml("config/config.yml")["pipeline"]}
 
 
 def test_2_8_spacy_is_the_walkthroughs_pipeline(bake_once):
@@ -150,3 +155,21 @@ def test_smoke_test_reads_the_domain_without_pyyaml(bake_once):
     result = subprocess.run([sys.executable, "-c", script], cwd=bot.path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == bot.yaml("domain.yml")
+
+
+def test_data_markdown_cannot_hold_is_a_clear_error_for_2_8(tmp_path):
+    """A fork whose stories use slots still renders for 3.6; for 2.8 the hook says why it cannot."""
+    template = tmp_path / "template"
+    shutil.copytree(TEMPLATE_DIR, template, ignore=shutil.ignore_patterns(".git", "__pycache__", ".ruff_cache"))
+    stories = template / "{{cookiecutter.project_slug}}" / "data" / "stories.yml"
+    stories.write_text(
+        stories.read_text().replace(
+            "- action: utter_happy", "- slot_was_set:\n          - x: 1\n      - action: utter_happy", 1
+        )
+    )
+    cookiecutter = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "out"), str(template)]
+    result = subprocess.run([*cookiecutter, "rasa_version=2.8"], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "ERROR: the training data cannot be written as Rasa 2.x Markdown: story 'happy path'" in result.stderr
+    assert "Traceback" not in result.stderr.split("ERROR:")[0]
+    assert not (tmp_path / "out" / "mood_bot").exists()

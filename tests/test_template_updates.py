@@ -23,7 +23,8 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_rendering_again_over_a_bot_keeps_its_secrets(tmp_path):
     """`cookiecutter -f` over an existing bot (e.g. to pick up template changes) keeps its .env."""
-    command = [str(BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path), str(TEMPLATE_DIR), "tracker_store=postgres"]
+    command = [str(BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path), str(TEMPLATE_DIR)]
+    command.append("tracker_store=postgres")
     run(*command, cwd=tmp_path)
     env = tmp_path / "mood_bot" / ".env"
     secrets = env.read_text()
@@ -34,8 +35,15 @@ def test_rendering_again_over_a_bot_keeps_its_secrets(tmp_path):
 
 def test_replay_file_recreates_the_same_bot(bake, tmp_path):
     original = bake(nlu_pipeline="diet", tracker_store="redis", custom_actions=False, project_name="Replay Bot")
-    run(str(BIN / "cookiecutter"), "--replay-file", str(original.path / ".cookiecutter.json"),
-        "-o", str(tmp_path), str(TEMPLATE_DIR), cwd=tmp_path)
+    run(
+        str(BIN / "cookiecutter"),
+        "--replay-file",
+        str(original.path / ".cookiecutter.json"),
+        "-o",
+        str(tmp_path),
+        str(TEMPLATE_DIR),
+        cwd=tmp_path,
+    )
     replayed = tmp_path / "replay_bot"
     assert json.loads((replayed / ".cookiecutter.json").read_text()) == json.loads(original.text(".cookiecutter.json"))
     for relative in ("config/config.yml", "config/endpoints.yml", "docker-compose.yml", "domain.yml"):
@@ -54,8 +62,17 @@ def template_repo(tmp_path_factory) -> Path:
 
 
 def test_cruft_create_then_check(template_repo, tmp_path):
-    run(str(BIN / "cruft"), "create", str(template_repo), "--no-input", "--output-dir", str(tmp_path),
-        "--extra-context", json.dumps({"project_name": "Cruft Bot", "tracker_store": "sqlite"}), cwd=tmp_path)
+    run(
+        str(BIN / "cruft"),
+        "create",
+        str(template_repo),
+        "--no-input",
+        "--output-dir",
+        str(tmp_path),
+        "--extra-context",
+        json.dumps({"project_name": "Cruft Bot", "tracker_store": "sqlite"}),
+        cwd=tmp_path,
+    )
     bot = tmp_path / "cruft_bot"
     assert json.loads((bot / ".cruft.json").read_text())["context"]["cookiecutter"]["tracker_store"] == "sqlite"
     assert (bot / ".env").is_file() and (bot / ".cookiecutter.json").is_file()

@@ -51,6 +51,9 @@ MIN_EXAMPLES_PER_INTENT = 4
 SKIPPED_DIRS = {".git", ".venv", "venv", "models", "results", ".rasa", "state", "node_modules", "__pycache__"}
 # Database images whose service must be used by an endpoint, by image name.
 DATABASE_IMAGES = {"postgres", "redis", "mongo"}
+# Training-data format version each Rasa major reads without a warning (the template's
+# `_pins.rasa_lines.*.schema_version`; a test keeps the two equal).
+FORMAT_VERSIONS = {"2": "2.0", "3": "3.1"}
 # Pipeline components that need an image flavour beyond the default one.
 SPACY_PREFIX, MITIE_PREFIX = "Spacy", "Mitie"
 
@@ -509,12 +512,13 @@ def check_data_format(bot: Bot) -> Iterator[Problem]:
                 f"convert it with Rasa 2.8: rasa data convert {kind} -f yaml --data {file} --out {Path(file).parent}, "
                 "then delete the .md file",
             )
+    wanted = FORMAT_VERSIONS.get(rasa_major, f"{rasa_major}.x")
     for file, version in bot.format_versions.items():
         if version.split(".")[0] != rasa_major:
             yield Problem(
                 file,
                 f'declares version: "{version}", but requirements.txt pins rasa=={pinned(bot, "rasa")}',
-                f'use the format version of Rasa {rasa_major}.x: version: "{"2.0" if rasa_major == "2" else "3.1"}"',
+                f'use the format version of Rasa {rasa_major}.x: version: "{wanted}"',
             )
 
 

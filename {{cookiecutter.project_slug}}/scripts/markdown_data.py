@@ -23,7 +23,8 @@ NLU_SECTIONS = ("intent", "synonym", "regex", "lookup")  # `## <kind>:<name>` in
 # (YAML file, Markdown file, header) converted for the 2.x line.
 CONVERTED = (
     ("data/nlu.yml", "data/nlu.md", "Examples of what users say: ## intent:<name>, then one - example per line."),
-    ("data/stories.yml", "data/stories.md", "Example conversations: each `* intent` line is followed by the bot's `  - action` lines."),
+    ("data/stories.yml", "data/stories.md",
+     "Example conversations: each `* intent` line is followed by the bot's `  - action` lines."),
     ("tests/test_stories.yml", "tests/test_stories.md",
      "End-to-end test stories (* intent: user text): `make test-stories` replays them with --e2e."),
 )  # fmt: skip
