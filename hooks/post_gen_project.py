@@ -1,102 +1,97 @@
-"""Finish the rendered bot: drop what the answers did not ask for, write the answers and fresh
-secrets, then run the bot checker. A failure here makes cookiecutter delete the output.
+"""Finish the rendered bot: leave out what the answers did not ask for, write the answers and
+the secrets, then run the bot checker.
 
-Runs inside the new project folder. Jinja appears only inside `tojson` below.
+Runs inside the new bot; the answers were validated before anything was written
+(rasa_template/answers.py). Rendering over an existing bot (`cookiecutter -f`) never deletes a file
+the template did not render. Jinja appears only inside `tojson` below.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
+ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
 BOT = Path.cwd()
 sys.dont_write_bytecode = True  # leave no __pycache__ in the new bot
-sys.path.insert(0, str(BOT / "scripts"))
+sys.path[:0] = [ANSWERS["_template_dir"], str(BOT / "scripts")]
 
-import check_bot  # noqa: E402  (the rendered bot's own checker)
+import check_bot  # noqa: E402  (the bot's own checker)
 import generate_env  # noqa: E402
-import markdown_data  # noqa: E402  (template-time only: deleted below)
+from rasa_template import markdown_data, rendered  # noqa: E402
+from rasa_template.answers import public_answers  # noqa: E402
 
-
-def rendered_answers() -> dict:
-    """The user's answers, injected by cookiecutter as a JSON string."""
-    return json.loads({{ cookiecutter | tojson | tojson }})
-
-
-def remove(*relative_paths: str) -> None:
-    for relative in relative_paths:
-        path = BOT / relative
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-
-
+# Set before this hook writes it: the folder was a bot already, rendered again with -f.
+RENDERED_AGAIN = (BOT / ".cookiecutter.json").exists()
 CLUSTER = "deploy/kubernetes/base"
 
 
-def remove_unselected_files(answers: dict) -> None:
+def unselected(answers: dict) -> list[str]:
+    """What the answers did not ask for: files and folders of the template, relative to the bot."""
+    paths = []
     if not answers["custom_actions"]:
-        remove("actions", "Dockerfile", "tests/test_actions.py")
-        remove(f"{CLUSTER}/action-server-deployment.yaml", f"{CLUSTER}/action-server-service.yaml")
+        paths += ["actions", "Dockerfile", "tests/test_actions.py"]
+        paths += [f"{CLUSTER}/action-server-deployment.yaml", f"{CLUSTER}/action-server-service.yaml"]
     if answers["tracker_store"] != "custom":
-        remove("addons")
+        paths.append("addons")
     if answers["tracker_store"] == "redis":  # the tracker store's Redis holds the locks too
-        remove(f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml")
+        paths += [f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml"]
     if not answers["kubernetes"]:
-        remove("deploy")
-    for lock in (BOT / "requirements").glob("rasa-*.lock"):
-        if lock.name != f"rasa-{answers['rasa_version']}.lock":
-            lock.unlink()
+        paths.append("deploy")
+    other_lines = [line for line in answers["_pins"]["rasa_lines"] if line != answers["rasa_version"]]
+    return paths + [f"requirements/rasa-{line}.lock" for line in other_lines]
 
 
 def write_training_data_format(answers: dict) -> None:
     """The template's training data is YAML; the 2.8 line gets it as Markdown (the walkthrough's)."""
-    line = answers["_pins"]["rasa_lines"][answers["rasa_version"]]
-    if line["data_format"] == "markdown":
-        try:
-            markdown_data.convert(BOT)
-        except markdown_data.MarkdownError as error:  # e.g. a fork's stories with slots
-            print(f"ERROR: the training data cannot be written as Rasa 2.x Markdown: {error}", file=sys.stderr)
-            print("Answer rasa_version=3.6 (YAML), or keep such stories out of the template.", file=sys.stderr)
-            sys.exit(1)
-    remove("scripts/markdown_data.py")
+    if answers["data_format"] != "markdown":
+        return
+    try:
+        markdown_data.convert(BOT)
+    except markdown_data.MarkdownError as error:  # e.g. a fork's stories with slots
+        sys.exit(
+            f"ERROR: the training data cannot be written as Rasa 2.x Markdown: {error}\n"
+            "Answer rasa_version=3.6 (YAML), or keep such stories out of the template."
+        )
 
 
 def write_answers(answers: dict) -> None:
-    """.cookiecutter.json: the public answers, in cookiecutter's replay format."""
-    public = {key: value for key, value in answers.items() if not key.startswith("_")}
-    text = json.dumps({"cookiecutter": public}, indent=2, ensure_ascii=False)
+    """.cookiecutter.json: the answers, in cookiecutter's replay format."""
+    text = json.dumps({"cookiecutter": public_answers(answers)}, indent=2, ensure_ascii=False)
     (BOT / ".cookiecutter.json").write_text(text + "\n", encoding="utf-8")
 
 
-def write_secrets() -> None:
-    """Fresh random secrets in .env. Rendering again over an existing bot (`cookiecutter -f`)
-    keeps its .env: the databases in its volumes were created with those passwords."""
-    if (BOT / ".env").exists():
-        print(f"Kept the existing {BOT / '.env'} (delete it and run `make .env` for new secrets).")
+def fail_on_errors() -> None:
+    problems = [problem for problem in check_bot.check_bot(BOT) if problem.level == "error"]
+    if not problems:
         return
-    generate_env.write_env(BOT)
-
-
-def fail_on_problems() -> None:
-    problems = check_bot.check_bot(BOT)
-    if problems:
+    if RENDERED_AGAIN:
+        print(
+            "ERROR: the bot fails its check after rendering again over it. cookiecutter -f rewrote the "
+            "template's files with the template's version and kept every other file, so your changes to "
+            "template files (domain.yml, data/nlu.yml, ...) are replaced. Fix the problems below, or bring "
+            "your versions back from git (`git diff`, `git checkout -p`):",
+            file=sys.stderr,
+        )
+    else:
         print("ERROR: the rendered bot is inconsistent (a template bug, please report it):", file=sys.stderr)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        sys.exit(1)
+    print("\n".join(str(problem) for problem in problems), file=sys.stderr)
+    sys.exit(1)
 
 
 def main() -> None:
-    answers = rendered_answers()
-    remove_unselected_files(answers)
-    write_training_data_format(answers)
-    write_answers(answers)
-    write_secrets()
-    fail_on_problems()
+    removed, kept = rendered.remove(BOT, unselected(ANSWERS), ANSWERS)
+    if RENDERED_AGAIN and removed:
+        print(f"Removed what your answers no longer ask for: {', '.join(removed)}")
+    if kept:
+        print(f"Kept your own files there: {', '.join(kept)}")
+    write_training_data_format(ANSWERS)
+    write_answers(ANSWERS)
+    added = generate_env.write_env(BOT)
+    if RENDERED_AGAIN and added:
+        print(f"Added to .env (existing values kept): {', '.join(added)}")
+    fail_on_errors()
 
 
 if __name__ == "__main__":

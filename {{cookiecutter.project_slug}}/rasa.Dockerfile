@@ -1,8 +1,7 @@
 # The Rasa server: the official image for the "{{ cookiecutter.nlu_pipeline }}" pipeline, plus a
 # state folder that its unprivileged user (1001) can write to. The trained model is NOT baked in:
 # ./models is mounted, so `make train` + `docker compose restart rasa` ships a new model.
-{%- set line = cookiecutter._pins.rasa_lines[cookiecutter.rasa_version] %}
-FROM rasa/rasa:{{ line.rasa }}{% if cookiecutter.nlu_pipeline == "spacy" %}-spacy-en{% endif %}
+FROM rasa/rasa:{{ cookiecutter.rasa }}{% if cookiecutter.nlu_pipeline == "spacy" %}-spacy-en{% endif %}
 
 WORKDIR /app
 

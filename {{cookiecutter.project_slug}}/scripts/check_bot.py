@@ -63,6 +63,7 @@ class Problem:
     file: str
     what: str
     fix: str
+    level: str = "error"
 
     def __str__(self) -> str:
         return f"{self.file}: {self.what}\n    fix: {self.fix}"

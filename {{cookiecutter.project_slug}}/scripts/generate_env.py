@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Write .env from .env.example, replacing every `change-me` value with a fresh random secret.
+"""Write .env from .env.example: every `change-me` value becomes a fresh random secret.
 
-Used by the template at bake time and by `make .env` after a fresh clone. Never overwrites an
-existing .env (delete it first to rotate the secrets). Standard library only.
+An existing .env keeps its values (the databases in your volumes use them); keys it lacks, say
+after you changed the tracker store, are added. Delete .env to rotate every secret.
+Used by `make .env` and by the template. Standard library only.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import sys
@@ -15,6 +15,12 @@ from pathlib import Path
 
 PLACEHOLDER = "change-me"
 SECRET_BYTES = 24  # 48 hex characters: safe in URLs, shells and YAML without quoting.
+
+
+def settings(text: str) -> dict[str, str]:
+    """KEY=value lines of an env file (comments and blank lines skipped)."""
+    pairs = (line.partition("=") for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return {key.strip(): value for key, sep, value in pairs if sep and key.strip()}
 
 
 def fill_secrets(example_text: str) -> str:
@@ -28,28 +34,36 @@ def fill_secrets(example_text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_env(bot_dir: Path) -> Path:
-    """Create bot_dir/.env (mode 600) from bot_dir/.env.example; refuse to overwrite."""
-    example, target = bot_dir / ".env.example", bot_dir / ".env"
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; delete it first to generate new secrets.")
+def write_env(folder: Path) -> list[str]:
+    """Create folder/.env (mode 600) or add the keys it lacks; return the keys written."""
+    example, target = folder / ".env.example", folder / ".env"
     if not example.is_file():
         raise FileNotFoundError(f"{example} is missing: it lists the settings .env needs.")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as env_file:
-        env_file.write(fill_secrets(example.read_text(encoding="utf-8")))
-    return target
+    filled = fill_secrets(example.read_text(encoding="utf-8"))
+    wanted = settings(filled)
+    if not target.exists():
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as env_file:
+            env_file.write(filled)
+        return list(wanted)
+    text = target.read_text(encoding="utf-8")
+    missing = [key for key in wanted if key not in settings(text)]
+    if missing:
+        added = "".join(f"{key}={wanted[key]}\n" for key in missing)
+        target.write_text(text + ("" if text.endswith("\n") or not text else "\n") + added, encoding="utf-8")
+    return missing
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bot_dir", nargs="?", default=Path(__file__).resolve().parent.parent, type=Path)
-    bot_dir = parser.parse_args(argv).bot_dir
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0]) if args else Path(__file__).resolve().parent.parent
     try:
-        print(f"wrote {write_env(bot_dir)}")
-    except (FileExistsError, FileNotFoundError) as error:
+        written = write_env(folder)
+    except (FileNotFoundError, UnicodeDecodeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if written:
+        print(f"{folder / '.env'}: wrote {', '.join(written)}")
     return 0
 
 

@@ -10,7 +10,8 @@ which replaces those three files with data/nlu.md, data/stories.md and tests/tes
 
 Rules stay in data/rules.yml: Rasa 2.x reads rules in YAML only. Anything this writer cannot
 express in Markdown (slots, forms, checkpoints, OR steps) raises MarkdownError instead of
-being dropped. Needs only PyYAML; not part of the rendered bot (the hook deletes it).
+being dropped. Needs only PyYAML (cookiecutter brings it); it runs at render time and never
+ships in a bot.
 """
 
 from __future__ import annotations

@@ -1,0 +1,130 @@
+"""The answers: validated against cookiecutter.json, and the values derived from them.
+
+`with_derived(answers)` is the one place that turns answers into what the files need (the Rasa
+line's pins, whether the tracker store is a shared database). The Jinja extension in
+`rasa_template/jinja.py` applies it, so templates read `{{ cookiecutter.rasa }}` or
+`{% if cookiecutter.shared_store %}`. `errors(answers)` lists every bad answer, for prompts,
+`--no-input` and replay alike, each naming what to answer instead.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
+PINS = TEMPLATE["_pins"]
+PUBLIC_KEYS = [key for key in TEMPLATE if not key.startswith("_")]
+
+# The spellings cookiecutter itself accepts for a yes/no answer (cookiecutter.prompt.YesNoPrompt).
+YES = ("1", "true", "t", "yes", "y", "on")
+NO = ("0", "false", "f", "no", "n", "off")
+# Tracker stores that several Rasa processes can share: a database server of their own.
+SHARED_STORES = ("postgres", "redis", "mongo")
+# Why each slug rule exists: the slug names the folder, the Compose project (lowercase letters,
+# digits, _ and -; we leave out - so it is also a Python identifier, for imports from actions/) and,
+# with Kubernetes, resources whose names must fit a 63-character DNS label with a suffix.
+SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+SLUG_MAX = 40
+
+
+def as_bool(value):
+    """True/False for every spelling cookiecutter accepts, else the value unchanged."""
+    if isinstance(value, str) and value.strip().lower() in YES + NO:
+        return value.strip().lower() in YES
+    return value
+
+
+def with_derived(answers: dict) -> dict:
+    """The answers with booleans normalised and the derived values added. Works on partial
+    answers too (while cookiecutter is still prompting): what cannot be derived yet is left out."""
+    result = dict(answers)
+    for key, default in TEMPLATE.items():
+        if isinstance(default, bool) and key in result:
+            result[key] = as_bool(result[key])
+    result["_template_dir"] = str(TEMPLATE_DIR)
+    line = PINS["rasa_lines"].get(str(result.get("rasa_version")))
+    if line:
+        result.update(line)
+    if "tracker_store" in result:
+        store = result["tracker_store"]
+        result["shared_store"] = store in SHARED_STORES
+        result["database"] = store if result["shared_store"] else ""  # also its Compose service's name
+        result["file_store"] = store in ("sqlite", "custom")  # a file in the rasa-state volume
+        # The Compose services Rasa waits for, in order.
+        actions = ["action_server"] if result.get("custom_actions") is True else []
+        result["rasa_depends_on"] = actions + ([store] if result["shared_store"] else [])
+    return result
+
+
+def is_complete(answers: dict) -> bool:
+    return all(key in answers for key in PUBLIC_KEYS)
+
+
+def slug_errors(slug) -> list[str]:
+    if not isinstance(slug, str) or not slug:
+        return ["project_slug is empty: answer a name such as 'mood_bot'."]
+    if len(slug) > SLUG_MAX:
+        short = slug[:SLUG_MAX].rsplit("_", 1)[0] or slug[:SLUG_MAX]
+        return [
+            f"project_slug is {len(slug)} characters long; at most {SLUG_MAX} keep the Compose and Kubernetes "
+            f"names valid: answer a shorter one, e.g. {short!r}."
+        ]
+    if not SLUG_PATTERN.fullmatch(slug):
+        return [
+            f"project_slug {slug!r} is not usable as a folder and Docker project name: use lowercase letters, "
+            "digits and underscores, starting with a letter (e.g. 'mood_bot')."
+        ]
+    if keyword.iskeyword(slug):
+        return [f"project_slug {slug!r} is a Python keyword (actions import the bot's modules): answer e.g. '{slug}_bot'."]
+    return []
+
+
+def answer_errors(answers: dict) -> list[str]:
+    """Each answer against its kind in cookiecutter.json: a choice, a yes/no, or text."""
+    errors = []
+    for key in PUBLIC_KEYS:
+        default, value = TEMPLATE[key], answers.get(key)
+        if isinstance(default, list) and value not in default:
+            errors.append(f"{key}={value!r} is not one of the choices: answer {' | '.join(default)}.")
+        elif isinstance(default, bool) and not isinstance(as_bool(value), bool):
+            errors.append(f"{key}={value!r} is not a yes/no answer: answer yes or no (or true/false).")
+        elif isinstance(default, str) and not isinstance(value, str):
+            errors.append(f"{key}={value!r} must be text, e.g. {default!r}.")
+    return errors
+
+
+def combination_errors(answers: dict) -> list[str]:
+    errors = []
+    if answers["mongo_express"] and answers["tracker_store"] != "mongo":
+        errors.append(
+            f"mongo_express=yes needs tracker_store=mongo (you chose {answers['tracker_store']!r}): "
+            "answer mongo_express=no, or tracker_store=mongo."
+        )
+    if answers["kubernetes"] and not answers["shared_store"]:
+        errors.append(
+            f"kubernetes=yes runs several Rasa replicas, which must share one tracker store; "
+            f"tracker_store={answers['tracker_store']!r} keeps conversations inside one pod: answer "
+            f"tracker_store={' | '.join(SHARED_STORES)}, or kubernetes=no."
+        )
+    if not answers["project_name"].strip():
+        errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
+    return errors
+
+
+def errors(answers: dict) -> list[str]:
+    """Every problem with a complete set of answers (raw or derived), as messages."""
+    answers = with_derived(answers)
+    problems = answer_errors(answers)
+    if not problems:
+        problems = combination_errors(answers)
+    return slug_errors(answers.get("project_slug")) + problems
+
+
+def public_answers(answers: dict) -> dict:
+    """The answers as .cookiecutter.json keeps them: cookiecutter.json's public keys, normalised."""
+    derived = with_derived(answers)
+    return {key: derived[key] for key in PUBLIC_KEYS if key in derived}

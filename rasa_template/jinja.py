@@ -1,0 +1,37 @@
+"""The Jinja extension cookiecutter loads (`_extensions` in cookiecutter.json).
+
+Every template sees `cookiecutter` with the derived values of `answers.with_derived` added, so no
+file recomputes them. Once the answers are complete, they are validated before cookiecutter
+writes anything (the first thing it renders is the project folder's name).
+"""
+
+from __future__ import annotations
+
+from cookiecutter.exceptions import FailedHookException
+from jinja2.ext import Extension
+from jinja2.runtime import Context
+
+from rasa_template import answers
+
+
+class AnswerError(FailedHookException):
+    """Bad answers. A FailedHookException, so cookiecutter's command line prints the message
+    alone (no traceback) and exits 1, as for a failing hook."""
+
+
+class _AnswersContext(Context):
+    def resolve_or_missing(self, key):  # Jinja's documented hook for custom variable lookup
+        value = super().resolve_or_missing(key)
+        if key != "cookiecutter" or not isinstance(value, dict):
+            return value
+        if answers.is_complete(value):
+            problems = answers.errors(value)
+            if problems:
+                raise AnswerError("\n".join(f"ERROR: {problem}" for problem in problems))
+        return answers.with_derived(value)
+
+
+class DerivedAnswers(Extension):
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.context_class = _AnswersContext
