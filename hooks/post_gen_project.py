@@ -20,10 +20,18 @@ sys.path[:0] = [ANSWERS["_template_dir"], str(BOT / "scripts")]
 import check_bot  # noqa: E402  (the bot's own checker)
 import generate_env  # noqa: E402
 from rasa_template import markdown_data, rendered  # noqa: E402
-from rasa_template.answers import public_answers  # noqa: E402
+from rasa_template.answers import PINS, public_answers, with_derived  # noqa: E402
 
-# Set before this hook writes it: the folder was a bot already, rendered again with -f.
-RENDERED_AGAIN = (BOT / ".cookiecutter.json").exists()
+
+def previous_answers() -> dict | None:
+    """The answers of the bot this render overwrote (cookiecutter -f), or None for a new bot."""
+    try:
+        return with_derived(json.loads((BOT / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+PREVIOUS = previous_answers()  # read before write_answers() replaces the file
 CLUSTER = "deploy/kubernetes/base"
 
 
@@ -39,7 +47,7 @@ def unselected(answers: dict) -> list[str]:
         paths += [f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml"]
     if not answers["kubernetes"]:
         paths.append("deploy")
-    other_lines = [line for line in answers["_pins"]["rasa_lines"] if line != answers["rasa_version"]]
+    other_lines = [line for line in PINS["rasa_lines"] if line != answers["rasa_version"]]
     return paths + [f"requirements/rasa-{line}.lock" for line in other_lines]
 
 
@@ -66,7 +74,7 @@ def fail_on_errors() -> None:
     problems = [problem for problem in check_bot.check_bot(BOT) if problem.level == "error"]
     if not problems:
         return
-    if RENDERED_AGAIN:
+    if PREVIOUS is not None:
         print(
             "ERROR: the bot fails its check after rendering again over it. cookiecutter -f rewrote the "
             "template's files with the template's version and kept every other file, so your changes to "
@@ -82,14 +90,17 @@ def fail_on_errors() -> None:
 
 def main() -> None:
     removed, kept = rendered.remove(BOT, unselected(ANSWERS), ANSWERS)
-    if RENDERED_AGAIN and removed:
-        print(f"Removed what your answers no longer ask for: {', '.join(removed)}")
+    if PREVIOUS is not None:
+        dropped = [path for path in unselected(ANSWERS) if path not in unselected(PREVIOUS)]
+        removed = [name for name in removed if any(name == p or name.startswith(f"{p}/") for p in dropped)]
+        if removed:
+            print(f"Removed what your answers no longer ask for: {', '.join(removed)}")
     if kept:
-        print(f"Kept your own files there: {', '.join(kept)}")
+        print(f"Kept your own files in what your answers leave out: {', '.join(kept)}")
     write_training_data_format(ANSWERS)
     write_answers(ANSWERS)
     added = generate_env.write_env(BOT)
-    if RENDERED_AGAIN and added:
+    if PREVIOUS is not None and added:
         print(f"Added to .env (existing values kept): {', '.join(added)}")
     fail_on_errors()
 

@@ -14,6 +14,8 @@ import keyword
 import re
 from pathlib import Path
 
+from slugify import slugify  # python-slugify, which cookiecutter depends on
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 PINS = TEMPLATE["_pins"]
@@ -29,6 +31,16 @@ SHARED_STORES = ("postgres", "redis", "mongo")
 # with Kubernetes, resources whose names must fit a 63-character DNS label with a suffix.
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 SLUG_MAX = 40
+
+
+def default_slug(name: str) -> str:
+    """project_name as lowercase words joined by _, cut at a word boundary to fit SLUG_MAX."""
+    slug = ""
+    for word in slugify(str(name), separator="_").split("_"):
+        if len(slug) + len(word) + 1 > SLUG_MAX + 1:
+            break
+        slug = f"{slug}_{word}" if slug else word
+    return slug or slugify(str(name), separator="_")[:SLUG_MAX]
 
 
 def as_bool(value):

@@ -1,7 +1,7 @@
 """The Jinja extension cookiecutter loads (`_extensions` in cookiecutter.json).
 
 Every template sees `cookiecutter` with the derived values of `answers.with_derived` added, so no
-file recomputes them. Once the answers are complete, they are validated before cookiecutter
+file recomputes them; `default_slug` derives project_slug from project_name. Once the answers are complete, they are validated before cookiecutter
 writes anything (the first thing it renders is the project folder's name).
 """
 
@@ -35,3 +35,4 @@ class DerivedAnswers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.context_class = _AnswersContext
+        environment.filters["default_slug"] = answers.default_slug

@@ -17,7 +17,7 @@ import sys
 import pytest
 import yaml
 
-import markdown_data  # the bot's scripts/ are on sys.path (conftest.py), like check_bot
+from rasa_template import markdown_data
 from check_bot import FORMAT_VERSIONS, load_bot
 from combinations import PINS, TEMPLATE_DIR
 

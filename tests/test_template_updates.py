@@ -21,16 +21,99 @@ def run(*command: str, cwd: Path) -> subprocess.CompletedProcess:
     return result
 
 
+def render(tmp_path, *answers: str, again: bool = False) -> subprocess.CompletedProcess:
+    command = [str(BIN / "cookiecutter"), "--no-input", *(["-f"] if again else []), "-o", str(tmp_path)]
+    return run(*command, str(TEMPLATE_DIR), *answers, cwd=tmp_path)
+
+
+def render_fails(tmp_path, *answers: str) -> subprocess.CompletedProcess:
+    command = [str(BIN / "cookiecutter"), "--no-input", "-f", "-o", str(tmp_path), str(TEMPLATE_DIR), *answers]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0, result.stdout
+    return result
+
+
 def test_rendering_again_over_a_bot_keeps_its_secrets(tmp_path):
     """`cookiecutter -f` over an existing bot (e.g. to pick up template changes) keeps its .env."""
-    command = [str(BIN / "cookiecutter"), "--no-input", "-o", str(tmp_path), str(TEMPLATE_DIR)]
-    command.append("tracker_store=postgres")
-    run(*command, cwd=tmp_path)
+    render(tmp_path, "tracker_store=postgres")
     env = tmp_path / "mood_bot" / ".env"
     secrets = env.read_text()
-    again = run(*command[:1], "-f", *command[1:], cwd=tmp_path)
-    assert "Kept the existing" in again.stdout
+    again = render(tmp_path, "tracker_store=postgres", again=True)
+    assert "Added to .env" not in again.stdout and "Removed" not in again.stdout
     assert env.read_text() == secrets and env.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "own_file", "dropped"),
+    [
+        ("custom_actions=yes", "custom_actions=no", "actions/my_helper.py", "actions/actions.py"),
+        ("kubernetes=yes", "kubernetes=no", "deploy/my-ingress.yaml", "deploy/kubernetes/README.md"),
+        ("tracker_store=custom", "tracker_store=sqlite", "addons/audit.py", "addons/json_file_tracker_store.py"),
+    ],
+)
+def test_rendering_again_never_deletes_a_users_file(tmp_path, first, then, own_file, dropped):
+    store = ["tracker_store=postgres"] if "kubernetes" in first else []
+    render(tmp_path, *store, first)
+    bot = tmp_path / "mood_bot"
+    (bot / own_file).write_text("mine\n")
+    again = render(tmp_path, *store, then, again=True)
+    assert (bot / own_file).read_text() == "mine\n"
+    assert not (bot / dropped).exists()
+    assert f"Removed what your answers no longer ask for: {dropped.split('/')[0]}/" in again.stdout
+    assert f"Kept your own files in what your answers leave out: {own_file}" in again.stdout
+
+
+def test_changing_the_store_adds_its_keys_to_env(tmp_path):
+    render(tmp_path, "tracker_store=sqlite")
+    env = tmp_path / "mood_bot" / ".env"
+    token = [line for line in env.read_text().splitlines() if line.startswith("RASA_AUTH_TOKEN=")]
+    again = render(tmp_path, "tracker_store=postgres", again=True)
+    assert "Added to .env (existing values kept): POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD" in again.stdout
+    text = env.read_text()
+    assert token[0] in text.splitlines() and "POSTGRES_PASSWORD=change-me" not in text
+    config = run(str(BIN / "docker-compose"), "config", "--quiet", cwd=env.parent)
+    assert config.returncode == 0
+
+
+def test_make_env_adds_missing_keys(tmp_path):
+    render(tmp_path, "tracker_store=redis")
+    bot = tmp_path / "mood_bot"
+    kept = "RASA_AUTH_TOKEN=mine\n"
+    (bot / ".env").write_text(kept)
+    result = run("make", ".env", cwd=bot)
+    assert "wrote REDIS_PASSWORD, JOKE_API_URL" in result.stdout
+    text = (bot / ".env").read_text()
+    assert text.startswith(kept) and len(text.splitlines()) == 3
+    assert "wrote" not in run("make", ".env", cwd=bot).stdout  # nothing missing: nothing written
+
+
+def test_failing_check_after_rendering_over_user_changes_blames_the_users_bot(tmp_path):
+    render(tmp_path)
+    bot = tmp_path / "mood_bot"
+    # The user's own intent: domain.yml declares it, data/weather.yml trains it, a rule answers it.
+    domain = (bot / "domain.yml").read_text().replace("intents:\n", "intents:\n  - ask_weather\n", 1)
+    (bot / "domain.yml").write_text(domain.replace("responses:\n", "responses:\n  utter_weather:\n  - text: Sunny.\n", 1))
+    examples = "".join(f"    - what is the weather like {n}\n" for n in range(5))
+    (bot / "data/weather.yml").write_text(
+        f'version: "3.1"\nnlu:\n- intent: ask_weather\n  examples: |\n{examples}'
+        "rules:\n- rule: weather\n  steps:\n  - intent: ask_weather\n  - action: utter_weather\n"
+    )
+    # -f rewrites domain.yml with the template's version: the user's intent is gone from it.
+    result = render_fails(tmp_path)
+    assert "after rendering again over it" in result.stderr
+    assert "a template bug" not in result.stderr and "Traceback" not in result.stderr
+    assert "ask_weather" in result.stderr
+    assert (bot / "data/weather.yml").exists() and (bot / ".env").exists()
+
+
+def test_readme_update_command_works_from_inside_the_bot(tmp_path):
+    render(tmp_path, "nlu_pipeline=diet")
+    bot = tmp_path / "mood_bot"
+    readme = (bot / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if "--replay-file" in line and line.startswith("cookiecutter"))
+    run(*command.replace("<template>", str(TEMPLATE_DIR)).split(), cwd=bot)
+    assert not (bot / "mood_bot").exists(), "the command nested a second bot"
+    assert json.loads((bot / ".cookiecutter.json").read_text())["cookiecutter"]["nlu_pipeline"] == "diet"
 
 
 def test_replay_file_recreates_the_same_bot(bake, tmp_path):
