@@ -212,10 +212,19 @@ def test_every_service_has_a_healthcheck_and_restarts(composed):
 
 
 def test_rasa_serves_the_api_behind_the_token_from_env(composed):
-    command = composed.services["rasa"]["command"]
-    assert command[0] == "run"
-    assert "--enable-api" in command
-    assert command[command.index("--auth-token") + 1] == composed.env["RASA_AUTH_TOKEN"]
+    rasa = composed.services["rasa"]
+    assert rasa["entrypoint"] == ["python", "/app/scripts/rasa_run.py"]  # adds --auth-token in-process
+    assert rasa["command"][0] == "run" and "--enable-api" in rasa["command"]
+    assert rasa["environment"]["RASA_AUTH_TOKEN"] == composed.env["RASA_AUTH_TOKEN"]
+
+
+def test_no_secret_in_any_process_arguments(composed):
+    """`ps` shows every process's arguments to every user of the host: secrets go in the environment."""
+    secrets = [value for key, value in composed.env.items() if value and ("PASSWORD" in key or "TOKEN" in key)]
+    assert secrets
+    for name, service in composed.services.items():
+        arguments = json.dumps([service.get("entrypoint"), service.get("command")])
+        assert not [secret for secret in secrets if secret in arguments], name
 
 
 # --- images -----------------------------------------------------------------------------------------
@@ -265,8 +274,11 @@ def test_backend_secrets_are_interpolated_from_env(composed):
 
 @over(WITH_REDIS)
 def test_redis_requires_the_password_from_env(composed):
-    command = composed.services["redis"]["command"]
-    assert command[command.index("--requirepass") + 1] == composed.env["REDIS_PASSWORD"]
+    redis = composed.services["redis"]
+    assert redis["command"][:2] == ["sh", "-c"]
+    # `config` prints $$ (Compose's escape for a literal $): the shell in the container expands it.
+    assert "redis-server /dev/stdin" in redis["command"][2] and "requirepass $$REDIS_PASSWORD" in redis["command"][2]
+    assert redis["environment"]["REDIS_PASSWORD"] == composed.env["REDIS_PASSWORD"]
 
 
 @over(WITH_MONGO_EXPRESS)

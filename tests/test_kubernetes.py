@@ -252,10 +252,10 @@ def test_rasa_runs_like_compose_with_replicas_and_probes(cluster):
     assert rasa["spec"]["replicas"] >= 2
     assert cluster.get("Deployment", "rasa", "production")["spec"]["replicas"] >= rasa["spec"]["replicas"]
     main = container(rasa)
-    compose_command = cluster.bot.yaml("docker-compose.yml")["services"]["rasa"]["command"]
-    expected = ["$(RASA_AUTH_TOKEN)" if arg.startswith("${RASA_AUTH_TOKEN") else arg for arg in compose_command]
-    assert main["args"] == expected
-    assert "command" not in main  # the image's entrypoint (rasa), as in Compose
+    compose_rasa = cluster.bot.yaml("docker-compose.yml")["services"]["rasa"]
+    assert main["args"] == compose_rasa["command"]
+    assert main["command"] == compose_rasa["entrypoint"]  # adds --auth-token in-process, as in Compose
+    assert secret_refs(rasa)["RASA_AUTH_TOKEN"][1] == "RASA_AUTH_TOKEN"
     ports = {p["name"]: p["containerPort"] for p in main["ports"]}
     assert ports == {"http": 5005}
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
@@ -362,7 +362,7 @@ def test_tracker_store_is_a_statefulset_with_a_volume_claim(cluster):
     if store == "postgres":
         assert env_sources(statefulset)["PGDATA"]["value"].startswith(STORE_DATA[store] + "/")
     if store == "redis":
-        assert "$(REDIS_PASSWORD)" in main["args"] and "--appendonly" in main["args"]
+        assert "requirepass $REDIS_PASSWORD" in main["args"][0] and "--appendonly yes" in main["args"][0]
 
 
 def test_lock_redis_only_when_the_tracker_store_is_not_redis(cluster):
@@ -372,7 +372,7 @@ def test_lock_redis_only_when_the_tracker_store_is_not_redis(cluster):
     lock = cluster.get("Deployment", "lock-redis")
     main = container(lock)
     assert main["image"] == PINS["images"]["redis"]
-    assert "$(LOCK_REDIS_PASSWORD)" in main["args"]
+    assert "requirepass $LOCK_REDIS_PASSWORD" in main["args"][0] and main["command"] == ["sh", "-c"]
     assert secret_refs(lock)["LOCK_REDIS_PASSWORD"][1] == "LOCK_REDIS_PASSWORD"
     service = cluster.get("Service", "lock-redis")
     assert service["spec"]["selector"] == lock["spec"]["selector"]["matchLabels"]
@@ -382,6 +382,16 @@ def test_lock_redis_only_when_the_tracker_store_is_not_redis(cluster):
 
 
 # --- every workload --------------------------------------------------------------------------------
+
+
+def test_no_secret_in_any_container_arguments(cluster):
+    """Kubernetes expands $(VAR) in command and args, which `ps` on the node then shows: secrets stay
+    in the environment, read by the process itself."""
+    for workload in (r for r in cluster.built("production") if r["kind"] in WORKLOADS):
+        secret_names = set(secret_refs(workload))
+        for c in pod_spec(workload)["containers"]:
+            arguments = json.dumps([c.get("command"), c.get("args")])
+            assert not [name for name in secret_names if f"$({name})" in arguments], workload["metadata"]["name"]
 
 
 def test_every_container_has_resources_and_probes(cluster):
