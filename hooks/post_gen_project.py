@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+ANSWERS = json.loads({{cookiecutter | tojson | tojson}})
 BOT = Path.cwd()
 sys.dont_write_bytecode = True  # leave no __pycache__ in the new bot
 sys.path[:0] = [ANSWERS["_template_dir"], str(BOT / "scripts")]

@@ -91,7 +91,7 @@ def slug_errors(slug) -> list[str]:
             "digits and underscores, starting with a letter (e.g. 'mood_bot')."
         ]
     if keyword.iskeyword(slug):
-        return [f"project_slug {slug!r} is a Python keyword (actions import the bot's modules): answer e.g. '{slug}_bot'."]
+        return [f"project_slug {slug!r} is a Python keyword: answer e.g. '{slug}_bot'."]
     return []
 
 

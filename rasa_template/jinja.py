@@ -1,7 +1,8 @@
 """The Jinja extension cookiecutter loads (`_extensions` in cookiecutter.json).
 
 Every template sees `cookiecutter` with the derived values of `answers.with_derived` added, so no
-file recomputes them; `default_slug` derives project_slug from project_name. Once the answers are complete, they are validated before cookiecutter
+file recomputes them; `default_slug` derives project_slug from project_name. Once the answers
+are complete, they are validated before cookiecutter
 writes anything (the first thing it renders is the project folder's name).
 """
 

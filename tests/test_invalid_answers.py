@@ -38,7 +38,8 @@ def replay(tmp_path, **changes) -> subprocess.CompletedProcess:
     replay_file = tmp_path / "answers.json"
     replay_file.write_text(json.dumps({"cookiecutter": {**DEFAULTS, **changes}}))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(replay_file), "-o", str(out), str(TEMPLATE_DIR)]
+    command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(replay_file), "-o", str(out)]
+    command.append(str(TEMPLATE_DIR))
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 

@@ -17,9 +17,9 @@ import sys
 import pytest
 import yaml
 
-from rasa_template import markdown_data
 from check_bot import FORMAT_VERSIONS, load_bot
 from combinations import PINS, TEMPLATE_DIR
+from rasa_template import markdown_data
 
 LINES = list(PINS["rasa_lines"])
 DEFAULT = {"nlu_pipeline": "light", "tracker_store": "sqlite", "custom_actions": True}

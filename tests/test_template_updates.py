@@ -92,7 +92,8 @@ def test_failing_check_after_rendering_over_user_changes_blames_the_users_bot(tm
     bot = tmp_path / "mood_bot"
     # The user's own intent: domain.yml declares it, data/weather.yml trains it, a rule answers it.
     domain = (bot / "domain.yml").read_text().replace("intents:\n", "intents:\n  - ask_weather\n", 1)
-    (bot / "domain.yml").write_text(domain.replace("responses:\n", "responses:\n  utter_weather:\n  - text: Sunny.\n", 1))
+    domain = domain.replace("responses:\n", "responses:\n  utter_weather:\n  - text: Sunny.\n", 1)
+    (bot / "domain.yml").write_text(domain)
     examples = "".join(f"    - what is the weather like {n}\n" for n in range(5))
     (bot / "data/weather.yml").write_text(
         f'version: "3.1"\nnlu:\n- intent: ask_weather\n  examples: |\n{examples}'

@@ -7,16 +7,20 @@ Holds the happy path, the sad path (with the custom action's joke when the domai
 action_joke), the bot challenge and an unknown message that must get the fallback reply.
 Expected texts are read from domain.yml, so the conversation follows your edits of the replies
 but fails when the bot answers with the wrong one. Exit 0: all replies right; 1: a wrong reply;
-2: the bot could not be reached. Needs the standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
+2: the bot could not be asked (unreachable, too slow, or not answering like Rasa). Needs the
+standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import http.client
 import json
+import math
 import os
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -72,23 +76,71 @@ def local_jokes(bot_dir: Path) -> list[str]:
     return []
 
 
+class SmokeError(Exception):
+    """The bot could not be asked: unreachable, too slow, or not answering like Rasa's REST channel."""
+
+
+def _within(seconds: float, work):
+    """work(), or SmokeError once `seconds` have passed (a server that trickles bytes included)."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the caller below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise SmokeError(f"no complete answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _http(url: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+    """(status, body) of one request, any HTTP status; SmokeError when there is no HTTP answer."""
+    headers = {"Content-Type": "application/json"}
+
+    def request() -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=timeout) as reply:  # noqa: S310
+                return reply.status, reply.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    try:
+        return _within(timeout, request)
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        raise SmokeError(f"cannot reach {url}: {getattr(error, 'reason', None) or error!r}") from None
+
+
 def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
     """POST one message to the REST webhook and return the texts of the bot's replies."""
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(
-        f"{url.rstrip('/')}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return [reply.get("text", "") for reply in json.load(response)]
+    webhook = f"{url.rstrip('/')}/webhooks/rest/webhook"
+    status, body = _http(webhook, json.dumps({"sender": sender, "message": message}).encode(), timeout)
+    if status != 200:
+        hint = "is the rest channel in config/credentials.yml?" if status == 404 else "see the Rasa server's log"
+        raise SmokeError(f"{webhook} answered HTTP {status}: {hint}")
+    try:
+        replies = json.loads(body)
+    except ValueError:
+        raise SmokeError(f"{webhook} answered something that is not JSON: {body[:80]!r}. Is that URL Rasa?") from None
+    if not isinstance(replies, list) or not all(isinstance(reply, dict) for reply in replies):
+        raise SmokeError(f"{webhook} answered {body[:80]!r}, not Rasa's list of replies. Is that URL Rasa?")
+    return [str(reply.get("text", "")) for reply in replies]
 
 
 def wait_until_up(url: str, seconds: float) -> None:
+    """Return once the server answers HTTP at all; SmokeError after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(f"{url.rstrip('/')}/", timeout=5):  # noqa: S310
-                return
-        except (urllib.error.URLError, OSError):
+            _http(f"{url.rstrip('/')}/", None, max(1.0, min(5.0, deadline - time.monotonic())))
+            return
+        except SmokeError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
@@ -126,19 +178,30 @@ def run_smoke(url: str, bot_dir: Path = BOT_DIR, out=sys.stdout) -> list[str]:
     return failures
 
 
+def seconds(text: str) -> float:
+    """argparse type: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a running bot's replies over REST.")
     parser.add_argument("--url", default="http://localhost:5005", help="the bot's base URL")
-    parser.add_argument("--wait", type=float, default=0, help="seconds to wait for the bot to come up")
+    parser.add_argument("--wait", type=seconds, default=0, help="seconds to wait for the bot to come up")
     parser.add_argument("--bot-dir", type=Path, default=BOT_DIR, help="folder with domain.yml")
     args = parser.parse_args(argv)
     try:
         wait_until_up(args.url, args.wait)
         failures = run_smoke(args.url, args.bot_dir)
-    except (urllib.error.URLError, OSError) as error:
+    except SmokeError as error:
         print(
-            f"error: cannot reach the bot at {args.url} ({error}). Is it running? Try `make up` "
-            "(Docker) or `rasa run --enable-api` (local), and `--wait 60` while it starts.",
+            f"error: {error}. Is the bot running? Try `make up` (Docker) or `rasa run --enable-api` "
+            "(local), and `--wait 60` while it starts.",
             file=sys.stderr,
         )
         return 2
