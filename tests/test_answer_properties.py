@@ -9,11 +9,11 @@ import json
 from keyword import iskeyword
 
 import yaml
-from check_bot import check_bot
 from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from check_bot import check_bot
 from combinations import CHOICES, COOKIECUTTER_JSON, TEMPLATE_DIR
 from rasa_template.answers import NO, YES
 from rasa_template.jinja import AnswerError
