@@ -29,42 +29,45 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _serve(server: socketserver.BaseServer):
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
-@pytest.fixture
-def http_server():
-    servers = []
-
-    def start(status: int, body: bytes) -> str:
-        handler = type("Handler", (_Handler,), {"status": status, "body": body})
-        servers.append(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
-        return _serve(servers[-1])
-
-    yield start
-    for server in servers:
-        server.shutdown()
-
-
 class _RawServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
 
 
 @pytest.fixture
-def raw_server():
-    """A TCP server whose handler gets the connected socket (for non-HTTP or slow peers)."""
+def serve():
+    """serve(server) -> its URL; every server is shut down after the test."""
     servers = []
 
-    def start(handle) -> str:
-        handler = type("Raw", (socketserver.BaseRequestHandler,), {"handle": lambda self: handle(self.request)})
-        servers.append(_RawServer(("127.0.0.1", 0), handler))
-        return _serve(servers[-1])
+    def start(server: socketserver.BaseServer) -> str:
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{server.server_address[1]}"
 
     yield start
     for server in servers:
         server.shutdown()
+
+
+@pytest.fixture
+def http_server(serve):
+    """An HTTP server that answers every request with one status and body."""
+
+    def start(status: int, body: bytes) -> str:
+        handler = type("Handler", (_Handler,), {"status": status, "body": body})
+        return serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
+
+    return start
+
+
+@pytest.fixture
+def raw_server(serve):
+    """A TCP server whose handler gets the connected socket (for non-HTTP or slow peers)."""
+
+    def start(handle) -> str:
+        handler = type("Raw", (socketserver.BaseRequestHandler,), {"handle": lambda self: handle(self.request)})
+        return serve(_RawServer(("127.0.0.1", 0), handler))
+
+    return start
 
 
 @pytest.mark.parametrize(
