@@ -109,7 +109,8 @@ def test_files_follow_the_answers(baked):
         ".github/workflows/ci.yml",
         "scripts/check_bot.py",
         "scripts/smoke_test.py",
-        "scripts/setup_venv.sh",
+        "scripts/generate_env.py",
+        "scripts/rasa_run.py",
         "requirements.txt",
     ):
         assert bot.exists(path), path
