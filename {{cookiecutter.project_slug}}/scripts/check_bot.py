@@ -147,6 +147,7 @@ class Bot:
     root: Path
     domain: dict = field(default_factory=dict)  # the domain's files merged
     domain_file: str = "domain.yml"
+    files: Dict[str, str] = field(default_factory=dict)  # config, endpoints, credentials, compose -> their file
     responses: Dict[str, str] = field(default_factory=dict)  # name -> file (domain and data files)
     examples: Dict[str, List[str]] = field(default_factory=dict)  # intent -> NLU examples
     example_files: Dict[str, str] = field(default_factory=dict)  # intent -> file it is in
@@ -161,6 +162,11 @@ class Bot:
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
+
+    def file(self, kind: str) -> str:
+        """Where the bot keeps its config, endpoints, credentials or compose file."""
+        default = {"compose": "docker-compose.yml"}.get(kind, f"config/{kind}.yml")
+        return self.files.get(kind, default)
 
     def first_existing(self, *candidates: str) -> Optional[Path]:
         return next((self.root / c for c in candidates if (self.root / c).is_file()), None)
@@ -217,17 +223,17 @@ class BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ign
 
 
 def expanded_size(root: yaml.Node) -> int:
-    """Node count of a YAML tree with every alias expanded, computed without expanding it."""
+    """Node count of a YAML tree with every alias expanded, computed without expanding it
+    (a depth-first walk that counts each shared node once; a recursive alias counts as infinite)."""
     sizes: Dict[int, int] = {}
+    open_nodes: Set[int] = set()  # nodes whose children are being counted
     stack = [(root, False)]
-    budget = 4 * MAX_YAML_NODES  # a recursive alias would loop forever: it runs out of budget instead
     while stack:
-        budget -= 1
-        if budget < 0:
-            return MAX_YAML_NODES + 1
         node, children_done = stack.pop()
         if id(node) in sizes:
             continue
+        if not children_done and id(node) in open_nodes:
+            return MAX_YAML_NODES + 1  # the node contains itself
         if isinstance(node, yaml.MappingNode):
             children = [part for pair in node.value for part in pair]
         elif isinstance(node, yaml.SequenceNode):
@@ -235,8 +241,10 @@ def expanded_size(root: yaml.Node) -> int:
         else:
             children = []
         if children_done or not children:
-            sizes[id(node)] = 1 + sum(sizes.get(id(child), MAX_YAML_NODES) for child in children)
+            sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_YAML_NODES + 1)
+            open_nodes.discard(id(node))
         else:
+            open_nodes.add(id(node))
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in sizes)
     return sizes[id(root)]
@@ -556,6 +564,7 @@ def load_bot(root: Path) -> Bot:
                     )
                 )
             continue
+        bot.files[attribute] = bot.rel(path)
         content = read_yaml(bot, path, empty_is_error=attribute == "config")
         if content is not None:
             check_shapes(
@@ -844,7 +853,7 @@ def implemented_actions(bot: Bot) -> Tuple[Dict[str, str], List[str]]:
 
 def action_server_fix(bot: Bot) -> str:
     """The complete fix for custom actions without an action endpoint: the endpoint and the service."""
-    endpoint = "add 'action_endpoint:' with 'url: http://action_server:5055/webhook' to config/endpoints.yml"
+    endpoint = f"add 'action_endpoint:' with 'url: http://action_server:5055/webhook' to {bot.file('endpoints')}"
     if "action_server" in services(bot):
         return endpoint
     sdk = pinned(bot, "rasa-sdk") or "<your rasa-sdk version>"
@@ -877,7 +886,7 @@ def check_custom_actions(bot: Bot) -> Iterator[Problem]:
         )
     if custom and not bot.endpoints.get("action_endpoint"):
         yield Problem(
-            "config/endpoints.yml",
+            bot.file("endpoints"),
             "the domain has custom actions but there is no action_endpoint",
             action_server_fix(bot),
         )
@@ -951,13 +960,15 @@ def check_endpoints_match_compose(bot: Bot) -> Iterator[Problem]:
     dangling = {section: host for section, host in hosts.items() if host not in running and not is_external(host)}
     for section, host in dangling.items():
         yield Problem(
-            "config/endpoints.yml",
+            bot.file("endpoints"),
             f"{section} points at host '{host}', which docker-compose.yml does not run "
             f"(services: {', '.join(sorted(running))})",
             f"use one of those service names as the host, or add a '{host}' service to docker-compose.yml",
         )
     if dangling or custom_actions(bot) and not bot.endpoints.get("action_endpoint"):
         return  # the unused service is then most likely the one the wrong host meant: not "remove it"
+    if any("${" in str(settings.get("url")) for settings in bot.endpoints.values() if isinstance(settings, dict)):
+        return  # a host set by the environment may be any service
     used = set(hosts.values())
     for name, service in running.items():
         repository = base_image(bot, service).split(":")[0]
@@ -965,13 +976,13 @@ def check_endpoints_match_compose(bot: Bot) -> Iterator[Problem]:
             yield warning(
                 "docker-compose.yml",
                 f"service '{name}' runs an action server but no endpoint uses it",
-                f"point action_endpoint at http://{name}:5055/webhook in config/endpoints.yml, or remove the service",
+                f"point action_endpoint at http://{name}:5055/webhook in {bot.file('endpoints')}, or remove it",
             )
         if repository.split("/")[-1] in DATABASE_IMAGES and name not in used:
             yield warning(
                 "docker-compose.yml",
                 f"service '{name}' runs a database but no endpoint uses it",
-                f"point tracker_store at '{name}' in config/endpoints.yml, or remove the service",
+                f"point tracker_store at '{name}' in {bot.file('endpoints')}, or remove the service",
             )
 
 
@@ -984,14 +995,14 @@ def check_custom_tracker_store(bot: Bot) -> Iterator[Problem]:
     path = bot.root / (module.replace(".", "/") + ".py")
     if not path.is_file():
         yield Problem(
-            "config/endpoints.yml",
+            bot.file("endpoints"),
             f"tracker_store type '{kind}' needs {bot.rel(path)}, which is missing",
             "create that module, or fix the dotted path (module.path.ClassName)",
         )
     elif not re.search(rf"^\s*class\s+{re.escape(class_name)}\b", read_text(bot, path) or "", re.M):
         yield Problem(
             bot.rel(path),
-            f"does not define class '{class_name}' named by tracker_store in config/endpoints.yml",
+            f"does not define class '{class_name}' named by tracker_store in {bot.file('endpoints')}",
             "define the class there, or fix the class name in endpoints.yml",
         )
 
@@ -1020,7 +1031,7 @@ def check_pipeline_image(bot: Bot) -> Iterator[Problem]:
     language = str(bot.config.get("language") or "en")
     if language not in ISO_639_1:
         yield Problem(
-            "config/config.yml",
+            bot.file("config"),
             f"language '{language}' is not an ISO 639-1 code",
             "use the two-letter code of the language (en, de, fr, es, it, ...)",
         )
@@ -1061,13 +1072,13 @@ def check_pipeline_image(bot: Bot) -> Iterator[Problem]:
         )
     elif model and "/" not in model and not model.startswith(f"{image_language}_"):
         yield Problem(
-            "config/config.yml",
+            bot.file("config"),
             f"SpacyNLP model '{model}' does not match the image's language ({image})",
             f"use model: {SPACY_IMAGE_MODELS.get(image_language, image_language + '_core_web_md')} under SpacyNLP",
         )
     elif model and "/" not in model and model != SPACY_IMAGE_MODELS.get(image_language, model):
         yield Problem(
-            "config/config.yml",
+            bot.file("config"),
             f"SpacyNLP model '{model}' is not in the image {image}, which ships {SPACY_IMAGE_MODELS[image_language]}",
             f"use model: {SPACY_IMAGE_MODELS[image_language]} under SpacyNLP, or install {model} in a Dockerfile",
         )
@@ -1080,7 +1091,7 @@ def check_duckling(bot: Bot) -> Iterator[Problem]:
         if component.get("name") == "DucklingEntityExtractor" and host and running:
             if host not in running and not is_external(host):
                 yield Problem(
-                    "config/config.yml",
+                    bot.file("config"),
                     f"DucklingEntityExtractor url points at host '{host}', which docker-compose.yml does not run",
                     f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}' to docker-compose.yml "
                     "and use url: http://duckling:8000",
@@ -1147,10 +1158,10 @@ def check_web_chat(bot: Bot) -> Iterator[Problem]:
     page = next((p for p in pages if "socket.io" in (read_text(bot, p) or "")), None)
     if page is not None and "socketio" not in bot.credentials:
         yield Problem(
-            "config/credentials.yml",
+            bot.file("credentials"),
             f"{bot.rel(page)} connects over socket.io, but there is no socketio channel",
             "add 'socketio:' with 'user_message_evt: user_uttered' and 'bot_message_evt: bot_uttered' "
-            "to config/credentials.yml",
+            f"to {bot.file('credentials')}",
         )
     nginx = web / "nginx.conf"
     text = (read_text(bot, nginx) or "") if nginx.is_file() else ""
