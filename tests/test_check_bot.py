@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from check_bot import MIN_EXAMPLES_PER_INTENT, Problem, check_bot, main
+from check_bot import DUCKLING_IMAGE, MIN_EXAMPLES_PER_INTENT, Problem, check_bot, errors, main
 from combinations import PINS
 
 RASA = PINS["rasa_lines"]["3.6"]["rasa"]
@@ -543,3 +543,118 @@ def test_needs_only_the_standard_library_and_pyyaml(bake_once):
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             imported.add(str(node.module).split(".")[0])
     assert imported - sys.stdlib_module_names == {"yaml"}
+
+
+# -- following a fix gives no new error ---------------------------------------------------------
+def add_action_server(compose: dict) -> None:
+    compose["services"]["action_server"] = {"image": f"rasa/rasa-sdk:{RASA_SDK}", "volumes": ["./actions:/app/actions"]}
+
+
+FIXES = [
+    pytest.param(
+        ACTIONS_AND_DB,
+        replace("data/stories.yml", "- intent: mood_happy", "- intent: mood_great"),
+        "add '- mood_great' under 'intents:'",
+        change_yaml("domain.yml", lambda domain: domain["intents"].append("mood_great")),
+        id="undeclared-intent",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        combine(
+            change_yaml("config/endpoints.yml", lambda endpoints: endpoints.pop("action_endpoint")),
+            change_yaml("docker-compose.yml", drop_action_server),
+        ),
+        f"and an 'action_server' service to docker-compose.yml with 'image: rasa/rasa-sdk:{RASA_SDK}'",
+        combine(
+            append("config/endpoints.yml", "\naction_endpoint:\n  url: http://action_server:5055/webhook\n"),
+            change_yaml("docker-compose.yml", add_action_server),
+        ),
+        id="no-action-endpoint-nor-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: add_form(domain, ask=False)),
+        "add a response 'utter_ask_rating'",
+        change_yaml("domain.yml", lambda domain: domain["responses"].update(utter_ask_rating=[{"text": "Rate it?"}])),
+        id="form-slot-without-ask",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].append(
+                {"name": "DucklingEntityExtractor", "url": "http://duckling:8000"}
+            ),
+        ),  # fmt: skip
+        f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}'",
+        change_yaml("docker-compose.yml", add_service("duckling", DUCKLING_IMAGE)),
+        id="duckling-without-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        write("web/index.html", SOCKETIO_PAGE),
+        "add 'socketio:' with 'user_message_evt: user_uttered' and 'bot_message_evt: bot_uttered'",
+        append(
+            "config/credentials.yml", "\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
+        ),
+        id="socketio-page-without-channel",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "mutation", "fix_says", "fix"), FIXES)
+def test_following_the_fix_gives_no_new_error(bake, answers, mutation, fix_says, fix):
+    bot = bake(**answers).path
+    mutation(bot)
+    (problem,) = errors(check_bot(bot))
+    assert fix_says in problem.fix, problem
+
+    fix(bot)
+    assert errors(check_bot(bot)) == [], describe(check_bot(bot))
+
+
+# -- hostile files: a clear message within seconds, never a traceback ----------------------------
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")
+)
+HOSTILE = {
+    "alias-bomb-in-domain": ("domain.yml", ALIAS_BOMB + "intents: *i\n", "domain.yml: expands to more than"),
+    "alias-bomb-in-examples": (
+        "data/nlu.yml",
+        ALIAS_BOMB + "nlu:\n  - intent: greet\n    examples: *i\n",
+        "data/nlu.yml: expands to more than",
+    ),
+    "recursive-alias": ("config/config.yml", "pipeline: &p [*p]\n", "config/config.yml: expands to more than"),
+    "intents-a-number": ("domain.yml", "intents: 5\n", "domain.yml: 'intents' must be a list"),
+    "intents-a-text": ("domain.yml", "intents: greet\n", "domain.yml: 'intents' must be a list"),
+    "nlu-a-number": ("data/nlu.yml", "nlu: 5\n", "data/nlu.yml: 'nlu' must be a list"),
+    "responses-a-number": ("domain.yml", "intents: [greet]\nresponses: 5\n", "domain.yml: 'responses' must be"),
+    "services-a-list": ("docker-compose.yml", "services: [rasa, action_server]\n", "'services' must be a mapping"),
+    "empty-domain": ("domain.yml", "", "domain.yml: is empty"),
+    "binary-actions": ("actions/actions.py", b"\x00\x01\xff", "actions/actions.py: is not a UTF-8 text file"),
+    "binary-env": (".env", b"\xff\xfe\x00", ".env: is not a UTF-8 text file"),
+    "binary-markdown": ("data/nlu.md", b"\xff## intent:greet\n", "data/nlu.md: is not a UTF-8 text file"),
+    "deep-nesting": (
+        "data/rules.yml",
+        "rules: " + "[" * 20000 + "]" * 20000 + "\n",
+        "data/rules.yml: is not valid YAML",
+    ),
+}
+
+
+@pytest.mark.parametrize(("relative", "content", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_file_gets_a_clear_message(bake_once, tmp_path, relative, content, message):
+    bot = tmp_path / "bot"
+    shutil.copytree(bake_once(**ACTIONS_AND_DB).path, bot)
+    path = bot / relative
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    # A hang guard, not a speed target: each of these ends in well under a second.
+    result = subprocess.run(
+        [sys.executable, "-B", str(bot / "scripts" / "check_bot.py"), str(bot)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
