@@ -529,6 +529,8 @@ def load_data(bot: Bot) -> None:
     """data/ (training data) and tests/ (test stories): YAML and Rasa 2.x Markdown."""
     for folder in ("data", "tests"):
         for path in project_files(bot.root / folder, {".yml", ".yaml"}):
+            if folder == "tests" and not path.name.startswith("test_"):
+                continue  # Rasa reads test stories only from files named test_*
             content = read_yaml(bot, path)
             if content is None:
                 continue
@@ -608,7 +610,7 @@ def check_intents(bot: Bot) -> Iterator[Problem]:
             )
         elif count == 0 and not intent.startswith(EXTERNAL_INTENT_PREFIX):
             yield warning(
-                "data/nlu.yml",
+                bot.domain_file,
                 f"intent '{intent}' has no NLU examples: only code can trigger it (trigger_intent, reminders)",
                 f"add examples under '- intent: {intent}' (or name it {EXTERNAL_INTENT_PREFIX}{intent} if on purpose)",
             )
@@ -871,14 +873,15 @@ def custom_actions(bot: Bot) -> Set[str]:
 def check_custom_actions(bot: Bot) -> Iterator[Problem]:
     custom = custom_actions(bot)
     implemented, unreadable = implemented_actions(bot)
-    for action in sorted(custom - set(implemented)):
+    has_code = (bot.root / "actions").is_dir() or (bot.root / "actions.py").is_file()
+    for action in sorted(custom - set(implemented) if has_code else ()):  # else they live in another repository
         what = f"custom action '{action}' has no implementation in actions/"
         fix = f"add a class whose name() returns '{action}' in actions/actions.py, or remove it from the domain"
         if unreadable:  # a name() this checker cannot evaluate may well return it
             yield warning(bot.domain_file, f"{what} (that it can see: {', '.join(unreadable)} compute their name)", fix)
         else:
             yield Problem(bot.domain_file, what, fix)
-    for action in sorted(set(implemented) - custom):
+    for action in sorted(set(implemented) - custom - {"action_validate_slot_mappings"}):
         yield Problem(
             implemented[action],
             f"implements action '{action}', which {bot.domain_file} does not list (Rasa never calls it)",
@@ -954,8 +957,8 @@ def base_image(bot: Bot, service: dict) -> str:
 
 def check_endpoints_match_compose(bot: Bot) -> Iterator[Problem]:
     running = services(bot)
-    if not running:
-        return
+    if not rasa_image(bot)[1]:
+        return  # Rasa runs outside Compose (or from an image of its own): its hosts are not Compose's
     hosts = endpoint_hosts(bot)
     dangling = {section: host for section, host in hosts.items() if host not in running and not is_external(host)}
     for section, host in dangling.items():
@@ -1088,7 +1091,7 @@ def check_duckling(bot: Bot) -> Iterator[Problem]:
     running = services(bot)
     for component in components(bot):
         host = url_host(str(component.get("url") or ""))
-        if component.get("name") == "DucklingEntityExtractor" and host and running:
+        if component.get("name") == "DucklingEntityExtractor" and host and rasa_image(bot)[1]:
             if host not in running and not is_external(host):
                 yield Problem(
                     bot.file("config"),
