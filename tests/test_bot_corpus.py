@@ -1,8 +1,9 @@
 """The checker on bots written the way people write them, not rendered by this template.
 
-tests/bots/ holds small, valid Rasa 3.6 bots of the kinds teams build (forms with validation
-actions, retrieval intents, a knowledge base, reminders and external events, entities with roles
-and groups, a domain/ folder, several data files; see each bot's README.md). Three tiers:
+tests/bots/ holds small, valid Rasa bots of the kinds teams build (forms with validation actions,
+retrieval intents, a knowledge base, reminders and external events, entities with roles and
+groups, a domain/ folder, several data files, a Rasa 2.8 Markdown bot; see each bot's README.md).
+Three tiers:
 
 - fast: the checker reports nothing on each of them (no error, no warning);
 - fast: a typical mistake planted in one of them yields an error that names it;
@@ -38,7 +39,7 @@ def describe(problems) -> str:
 
 
 def test_the_corpus_has_the_bots_the_docstring_names():
-    assert BOTS == ["faq_chitchat", "kb_reminders", "restaurant_forms"]
+    assert BOTS == ["faq_chitchat", "kb_reminders", "restaurant_forms", "weather_rasa28"]
 
 
 @pytest.mark.parametrize("name", BOTS)
@@ -180,22 +181,30 @@ RASA_NOTES = {
 
 
 @pytest.fixture(scope="module")
-def rasa_venv(tmp_path_factory):
-    """The pinned Rasa 3.6 venv of a default bot (built once and cached by tests/toolchain.py)."""
-    bot = harness.bake({"rasa_version": "3.6"}, tmp_path_factory.mktemp("default"))
-    try:
-        return toolchain.rasa_venv(bot)
-    except toolchain.ToolchainUnavailable as exc:
-        harness.unavailable(exc)
+def rasa_venvs(tmp_path_factory):
+    """line -> the pinned Rasa venv of a default bot of that line (built once, cached by tests/toolchain.py)."""
+    venvs = {}
+
+    def venv(line: str) -> Path:
+        if line not in venvs:
+            bot = harness.bake({"rasa_version": line}, tmp_path_factory.mktemp(f"default-{line}"))
+            try:
+                venvs[line] = toolchain.rasa_venv(bot)
+            except toolchain.ToolchainUnavailable as exc:
+                harness.unavailable(exc)
+        return venvs[line]
+
+    return venv
 
 
 @pytest.mark.rasa
 @pytest.mark.parametrize("name", BOTS)
-def test_rasa_validates_and_trains_every_corpus_bot(rasa_venv, tmp_path, name):
+def test_rasa_validates_and_trains_every_corpus_bot(rasa_venvs, tmp_path, name):
     path = corpus_copy(name, tmp_path)
     loaded = check_bot.load_bot(path)
     domain, config = loaded.domain_file.rstrip("/"), loaded.file("config")
-    bot = harness.Bot(path=path, venv=rasa_venv, scratch=tmp_path / "scratch", answers={})
+    line = "2.8" if set(loaded.format_versions.values()) == {"2.0"} else "3.6"  # the domain's format says
+    bot = harness.Bot(path=path, venv=rasa_venvs(line), scratch=tmp_path / "scratch", answers={})
 
     result = harness.run(bot, "rasa", "data", "validate", "--domain", domain, "--data", "data", "--config", config,
                          label="validate")  # fmt: skip
