@@ -146,6 +146,18 @@ MISTAKES = {
         "domain.yml",
         "has the key 'responses' twice",
     ),
+    "rasa2-form-mapping-typo": (
+        "weather_rasa28",
+        plant("domain.yml", "          entity: city", "          entity: town"),
+        "domain.yml",
+        "slot 'city' is filled from entity 'town'",
+    ),
+    "markdown-entity-typo": (
+        "weather_rasa28",
+        plant("data/nlu.md", "weather in [Berlin](city)", "weather in [Berlin](cty)"),
+        "data/nlu.md",
+        "marks entity 'cty'",
+    ),
     "action-name-typo": (
         "kb_reminders",
         plant("actions/reminders.py", 'SET_REMINDER = "action_set_reminder"', 'SET_REMINDER = "action_set_remider"'),

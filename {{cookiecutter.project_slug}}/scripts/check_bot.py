@@ -374,9 +374,11 @@ def project_files(folder: Path, suffixes: Set[str]) -> Iterator[Path]:
 
 
 def step_names(value: object) -> List[str]:
-    """Names in a slot_was_set / entities step: `[name]`, `[{name: value}]` or `{name: value}`."""
+    """Names in a slot_was_set / entities step: `[name]`, `[{name: value}]`, `{name: value}`, `[{entity: name}]`."""
     items = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(next(iter(i))) if isinstance(i, dict) and i else str(i) for i in items if i not in (None, {})]
+    return [
+        str(i.get("entity", next(iter(i)))) if isinstance(i, dict) else str(i) for i in items if i not in (None, {})
+    ]
 
 
 def add_step(story: Story, step: dict) -> None:
