@@ -447,6 +447,20 @@ CASES = [
         "the image's spaCy language 'de' is not the config's language 'en'",
     ),
     case(
+        "spacy-model-not-in-image",
+        SPACY,
+        replace("config/config.yml", "model: en_core_web_md", "model: en_core_web_lg"),
+        "config/config.yml",
+        f"SpacyNLP model 'en_core_web_lg' is not in it (rasa/rasa:{RASA}-spacy-en ships en_core_web_md)",
+    ),
+    case(
+        "spacy-image-that-does-not-exist",
+        SPACY,
+        replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}-spacy-fr"),
+        "rasa.Dockerfile",
+        f"there is no official image rasa/rasa:{RASA}-spacy-fr (only -spacy-en, -spacy-de, -spacy-it)",
+    ),
+    case(
         "transformers-on-plain-image",
         ACTIONS_AND_DB,
         change_yaml(

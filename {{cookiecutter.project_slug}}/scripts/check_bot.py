@@ -1050,42 +1050,56 @@ def check_pipeline_image(bot: Bot) -> Iterator[Problem]:
     for prefix, (package, tags) in PIPELINE_EXTRAS.items():
         users = [n for n in names if n.startswith(prefix)]
         if users and not any(t in tag for t in tags) and not installs(built, package):
-            wanted = f"rasa/rasa:{version}-spacy-{language}" if package == "spacy" else f"rasa/rasa:{version}{tags[-1]}"
+            wanted = f"rasa/rasa:{version}{tags[-1]}"
+            if package == "spacy" and language in SPACY_IMAGE_MODELS:
+                wanted = f"rasa/rasa:{version}-spacy-{language}"
             yield Problem(
                 where,
                 f"the pipeline uses {users[0]}, which needs {package}, but the image has no {package}{context}",
                 f"use the image {wanted}, or install {package} in a Dockerfile FROM rasa/rasa:{version}",
             )
             return
+    yield from check_spacy_model(bot, language, image, where, built)
+
+
+def check_spacy_model(bot: Bot, language: str, image: str, where: str, built: str) -> Iterator[Problem]:
+    """An official -spacy-<language> image has one model, for one language (SPACY_IMAGE_MODELS)."""
     spacy = next((c for c in components(bot) if c.get("name") == "SpacyNLP"), None)
-    if spacy is None or "-spacy-" not in tag or installs(built, "spacy"):
+    model = str((spacy or {}).get("model") or "")
+    named = bool(model) and "/" not in model  # a package name, not a path to a model folder
+    version, _, suffix = image.partition(":")[2].partition("-")
+    if spacy is None or installs(built, "spacy"):
         return
-    image_language = tag.rsplit("-", 1)[-1]
-    model = str(spacy.get("model") or "")
-    if image_language != language:
+    if suffix.startswith("spacy-"):
+        image_language = suffix[len("spacy-") :]
+        shipped = SPACY_IMAGE_MODELS.get(image_language)
+        official = ", ".join(f"-spacy-{code}" for code in SPACY_IMAGE_MODELS)
         if language in SPACY_IMAGE_MODELS:
-            fix = f"use the image rasa/rasa:{version}-spacy-{language} with model {SPACY_IMAGE_MODELS[language]}"
+            fix = f"use the image rasa/rasa:{version}-spacy-{language} with model: {SPACY_IMAGE_MODELS[language]}"
         else:
-            fix = (
-                f"no official image has spaCy for '{language}': install a {language} spaCy model in a Dockerfile "
-                f"FROM rasa/rasa:{version}"
+            fix = f"install spacy and a '{language}' model in a Dockerfile FROM rasa/rasa:{version}"
+        if shipped is None:
+            yield Problem(where, f"there is no official image {image} (only {official})", fix)
+            return
+        if image_language != language:
+            yield Problem(
+                where, f"the image's spaCy language '{image_language}' is not the config's language '{language}'", fix
             )
-        yield Problem(
-            where,
-            f"the image's spaCy language '{image_language}' is not the config's language '{language}'{context}",
-            fix,
-        )
-    elif model and "/" not in model and not model.startswith(f"{image_language}_"):
+            return
+        if named and model != shipped:
+            what = "does not match the image's language" if not model.startswith(f"{language}_") else "is not in it"
+            yield Problem(
+                bot.file("config"),
+                f"SpacyNLP model '{model}' {what} ({image} ships {shipped})",
+                f"use model: {shipped} under SpacyNLP, or install {model} in a Dockerfile",
+            )
+            return
+    if named and not model.startswith(f"{language}_"):
+        example = SPACY_IMAGE_MODELS.get(language, f"{language}_core_news_sm")
         yield Problem(
             bot.file("config"),
-            f"SpacyNLP model '{model}' does not match the image's language ({image})",
-            f"use model: {SPACY_IMAGE_MODELS.get(image_language, image_language + '_core_web_md')} under SpacyNLP",
-        )
-    elif model and "/" not in model and model != SPACY_IMAGE_MODELS.get(image_language, model):
-        yield Problem(
-            bot.file("config"),
-            f"SpacyNLP model '{model}' is not in the image {image}, which ships {SPACY_IMAGE_MODELS[image_language]}",
-            f"use model: {SPACY_IMAGE_MODELS[image_language]} under SpacyNLP, or install {model} in a Dockerfile",
+            f"SpacyNLP model '{model}' is not a model for the config's language '{language}'",
+            f"use a '{language}' model under SpacyNLP, e.g. model: {example}",
         )
 
 
