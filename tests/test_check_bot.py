@@ -402,6 +402,35 @@ CASES = [
         "slot 'rating' is filled from entity 'number', which is not declared",
     ),
     case(
+        "slot-mapping-undeclared-intent",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "domain.yml",
+            lambda domain: domain.update(
+                slots={
+                    "happy": {
+                        "type": "bool",
+                        "mappings": [{"type": "from_intent", "intent": "mood_great", "value": True}],
+                    }
+                }
+            ),  # fmt: skip
+        ),
+        "domain.yml",
+        "a mapping of slot 'happy' names intent 'mood_great', which is not declared",
+    ),
+    case(
+        "response-condition-unknown-slot",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "domain.yml",
+            lambda domain: domain["responses"]["utter_greet"].insert(
+                0, {"text": "Welcome back!", "condition": [{"type": "slot", "name": "returning", "value": True}]}
+            ),
+        ),
+        "domain.yml",
+        "a variation of 'utter_greet' is conditioned on slot 'returning', which is not defined",
+    ),
+    case(
         "nlu-entity-undeclared",
         ACTIONS_AND_DB,
         replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),

@@ -759,7 +759,17 @@ def check_forms_and_slots(bot: Bot) -> Iterator[Problem]:
                     f"form '{form}' has no way to ask for slot '{slot}' (it would wait silently)",
                     f"add a response 'utter_ask_{slot}' under 'responses:' (or an action 'action_ask_{slot}')",
                 )
+    intents = bot.intents | BUILTIN_INTENTS
     for slot, mapping in slot_mappings(bot):
+        for key in ("intent", "not_intent"):
+            named = mapping.get(key)
+            for intent in named if isinstance(named, list) else [named] if named else []:
+                if str(intent) not in intents:
+                    yield Problem(
+                        bot.domain_file,
+                        f"a mapping of slot '{slot}' names intent '{intent}', which is not declared under 'intents:'",
+                        f"add '- {intent}' under 'intents:', or fix the name",
+                    )
         for condition in mapping.get("conditions") or []:
             loop = condition.get("active_loop") if isinstance(condition, dict) else None
             if loop and str(loop) not in forms:
@@ -768,6 +778,17 @@ def check_forms_and_slots(bot: Bot) -> Iterator[Problem]:
                     f"a mapping of slot '{slot}' is conditioned on active_loop '{loop}', which is not a form",
                     f"add '{loop}:' under 'forms:', or use one of: {', '.join(sorted(forms)) or 'no forms yet'}",
                 )
+    for response, variations in sorted((bot.domain.get("responses") or {}).items(), key=lambda item: str(item[0])):
+        for variation in variations if isinstance(variations, list) else []:
+            conditions = variation.get("condition") if isinstance(variation, dict) else None
+            for condition in conditions if isinstance(conditions, list) else []:
+                name = condition.get("name") if isinstance(condition, dict) else None
+                if name and str(name) not in slots:
+                    yield Problem(
+                        bot.domain_file,
+                        f"a variation of '{response}' is conditioned on slot '{name}', which is not defined",
+                        f"add '{name}:' under 'slots:', or fix the name in the condition",
+                    )
     for story in bot.stories:
         for loop in dict.fromkeys(story.loops):
             if loop not in forms:

@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,12 +9,12 @@ CUISINES = ["thai", "italian", "mexican", "chinese", "indian", "veggie"]
 
 
 class ValidateRestaurantForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_restaurant_form"
 
     def validate_cuisine(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         if str(slot_value).lower() in CUISINES:
             return {"cuisine": str(slot_value).lower()}
         dispatcher.utter_message(response="utter_wrong_cuisine")
@@ -22,7 +22,7 @@ class ValidateRestaurantForm(FormValidationAction):
 
     def validate_num_people(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> Dict[str, Any]:
         words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
         try:
             number = float(words.get(str(slot_value).lower(), slot_value))
@@ -32,17 +32,17 @@ class ValidateRestaurantForm(FormValidationAction):
 
 
 class AskForNumPeople(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_num_people"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         dispatcher.utter_message(text=f"For how many people, {tracker.get_slot('cuisine')} lover?")
         return []
 
 
 class SubmitBooking(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return SUBMIT_BOOKING
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[str, Any]]:
         return []
