@@ -438,12 +438,26 @@ def add_training_data(bot: Bot, path: Path, content: dict) -> None:
 
 
 NLU_SECTION = re.compile(r"^##\s*(intent|synonym|regex|lookup):", re.M)
-MARKDOWN_STORY = re.compile(r"^##[^\n]*\n(?:\s*\n|<!--.*?-->\s*\n)*\*\s", re.M | re.S)
+MARKDOWN_STORY = re.compile(r"^##[^\n]*\n(?:[ \t]*\n)*[ \t]*\*\s", re.M)  # a heading, then `* intent`
 MARKDOWN_EVENT = re.compile(r"^(slot|form|active_loop|reset_slots)\b")
+
+
+def without_comments(text: str) -> str:
+    """Markdown without its <!-- comments --> (as Rasa reads it), in linear time whatever the input."""
+    parts, start = [], 0
+    while True:
+        opening = text.find("<!--", start)
+        closing = text.find("-->", opening + 4) if opening >= 0 else -1
+        if closing < 0:  # no comment left, or one that runs to the end
+            parts.append(text[start:] if opening < 0 else text[start:opening])
+            return "".join(parts)
+        parts.append(text[start:opening])
+        start = closing + 3
 
 
 def is_markdown_training_data(path: Path, text: str) -> bool:
     """NLU sections or stories, as Rasa 2.x recognises them (a README is neither)."""
+    text = without_comments(text)
     return not path.stem.upper().startswith("README") and bool(NLU_SECTION.search(text) or MARKDOWN_STORY.search(text))
 
 
@@ -458,7 +472,7 @@ def add_markdown_data(bot: Bot, path: Path, text: str) -> None:
     bot.markdown_files[file] = "core"
     story: Optional[Story] = None
     intent: Optional[str] = None
-    for line in re.sub(r"<!--.*?-->", "", text, flags=re.S).splitlines():  # comments, as Rasa does
+    for line in without_comments(text).splitlines():
         stripped = line.strip()
         if stripped.startswith("##"):
             kind, colon, name = stripped.lstrip("#").strip().partition(":")
@@ -640,7 +654,7 @@ ENTITY_ANNOTATION = re.compile(r"\[[^\]]+?\](?:\((?P<name>[^:)]+)[^)]*\)|(?P<dic
 
 
 def annotated_entities(example: str) -> Iterator[str]:
-    for match in ENTITY_ANNOTATION.finditer(example):
+    for match in ENTITY_ANNOTATION.finditer(example[:5000]):  # a bound: unclosed brackets cost O(length²)
         if match.group("name"):
             yield match.group("name").strip()
             continue
