@@ -684,7 +684,10 @@ def slot_mappings(bot: Bot) -> Iterator[Tuple[str, dict]]:
 
 def check_entities(bot: Bot) -> Iterator[Problem]:
     declared = bot.entities
-    fix = f"add '- {{}}' under 'entities:' in {bot.domain_file}, or fix the name"
+
+    def fix(entity: object) -> str:
+        return f"add '- {entity}' under 'entities:' in {bot.domain_file}, or fix the name"
+
     seen = set()
     for intent, examples in bot.examples.items():
         for example in examples:
@@ -694,7 +697,7 @@ def check_entities(bot: Bot) -> Iterator[Problem]:
                     yield Problem(
                         bot.example_files[intent],
                         f"an example of '{intent}' marks entity '{entity}', which {bot.domain_file} does not declare",
-                        fix.format(entity),
+                        fix(entity),
                     )
     for story in bot.stories:
         for entity in dict.fromkeys(story.entities):
@@ -703,7 +706,7 @@ def check_entities(bot: Bot) -> Iterator[Problem]:
                 yield Problem(
                     story.file,
                     f"'{story.name}' uses entity '{entity}', which {bot.domain_file} does not declare",
-                    fix.format(entity),
+                    fix(entity),
                 )
     for slot, mapping in slot_mappings(bot):
         entity = mapping.get("entity")
@@ -711,7 +714,7 @@ def check_entities(bot: Bot) -> Iterator[Problem]:
             yield Problem(
                 bot.domain_file,
                 f"slot '{slot}' is filled from entity '{entity}', which is not declared under 'entities:'",
-                fix.format(entity),
+                fix(entity),
             )
 
 
