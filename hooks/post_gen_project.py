@@ -71,7 +71,7 @@ def write_answers(answers: dict) -> None:
 
 
 def fail_on_errors() -> None:
-    problems = [problem for problem in check_bot.check_bot(BOT) if problem.level == "error"]
+    problems = check_bot.errors(check_bot.check_bot(BOT))
     if not problems:
         return
     if PREVIOUS is not None:

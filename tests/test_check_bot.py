@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from check_bot import MIN_EXAMPLES_PER_INTENT, Problem, check_bot, main
+from check_bot import DUCKLING_IMAGE, MIN_EXAMPLES_PER_INTENT, Problem, check_bot, errors, main
 from combinations import PINS
 
 RASA = PINS["rasa_lines"]["3.6"]["rasa"]
@@ -31,7 +31,22 @@ KUBERNETES = {**ACTIONS_AND_DB, "kubernetes": True}
 CLUSTER_ENDPOINTS = "deploy/kubernetes/base/config/endpoints.yml"
 
 # A fix starts with what to do.
-FIX_VERBS = {"add", "create", "define", "delete", "fix", "point", "remove", "rename", "run", "use"}
+FIX_VERBS = {
+    "add",
+    "create",
+    "define",
+    "delete",
+    "fix",
+    "flatten",
+    "merge",
+    "point",
+    "remove",
+    "rename",
+    "run",
+    "save",
+    "start",
+}
+FIX_VERBS |= {"use", "write"}
 
 Mutation = Callable[[Path], None]
 
@@ -117,9 +132,30 @@ class ActionDance(Action):
 """
 
 
-def case(case_id: str, answers: dict, mutation: Mutation, file: str, what: str):
-    """One row: bake with answers, apply mutation, expect one problem in file whose what contains what."""
-    return pytest.param(answers, mutation, file, what, id=case_id)
+FORM = {"feedback_form": {"required_slots": ["rating"]}}
+RATING_SLOT = {"rating": {"type": "text", "mappings": [{"type": "from_text"}]}}
+SOCKETIO_PAGE = '<script src="https://cdn.socket.io/4.8.1/socket.io.min.js"></script>\n'
+
+
+def add_form(domain: dict, *, slot: bool = True, ask: bool = True) -> None:
+    domain["forms"] = dict(FORM)
+    if slot:
+        domain["slots"] = dict(RATING_SLOT)
+    if ask:
+        domain["responses"]["utter_ask_rating"] = [{"text": "How would you rate it?"}]
+
+
+def write(relative: str, text: str) -> Mutation:
+    def mutate(bot: Path) -> None:
+        (bot / relative).parent.mkdir(parents=True, exist_ok=True)
+        (bot / relative).write_text(text, encoding="utf-8")
+
+    return mutate
+
+
+def case(case_id: str, answers: dict, mutation: Mutation, file: str, what: str, level: str = "error"):
+    """One row: bake with answers, apply mutation, expect one problem of this level in file whose what contains what."""
+    return pytest.param(answers, mutation, file, what, level, id=case_id)
 
 
 CASES = [
@@ -152,7 +188,8 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/nlu.yml", set_examples("bot_challenge", MIN_EXAMPLES_PER_INTENT - 1)),
         "data/nlu.yml",
-        f"intent 'bot_challenge' has {MIN_EXAMPLES_PER_INTENT - 1} NLU example(s)",
+        f"intent 'bot_challenge' has only {MIN_EXAMPLES_PER_INTENT - 1} NLU example(s)",
+        "warning",
     ),
     case(
         "story-action-undeclared",
@@ -227,6 +264,7 @@ CASES = [
         change_yaml("docker-compose.yml", add_service("cache", PINS["images"]["redis"])),
         "docker-compose.yml",
         "service 'cache' runs a database but no endpoint uses it",
+        "warning",
     ),
     case(
         "action-server-service-unused",
@@ -234,6 +272,7 @@ CASES = [
         change_yaml("docker-compose.yml", add_service("action_server", f"rasa/rasa-sdk:{RASA_SDK}")),
         "docker-compose.yml",
         "service 'action_server' runs an action server but no endpoint uses it",
+        "warning",
     ),
     case(
         "custom-tracker-store-module-missing",
@@ -261,7 +300,7 @@ CASES = [
         SPACY,
         replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}"),
         "rasa.Dockerfile",
-        "the pipeline uses spaCy components but the image has no spaCy",
+        "the pipeline uses SpacyNLP, which needs spacy, but the image has no spacy",
     ),
     case(
         "spacy-model-language-mismatch",
@@ -278,7 +317,7 @@ CASES = [
             lambda config: config["pipeline"].insert(0, {"name": "MitieNLP", "model": "data/mitie.dat"}),
         ),
         "rasa.Dockerfile",
-        "the pipeline uses MITIE components but only the -full image has MITIE",
+        "the pipeline uses MitieNLP, which needs mitie, but the image has no mitie",
     ),
     case(
         "rasa-pin-differs-from-image",
@@ -322,6 +361,170 @@ CASES = [
         CLUSTER_ENDPOINTS,
         "action_endpoint points at host 'action_server', which no Service in deploy/kubernetes/base defines",
     ),
+    case(
+        "form-requires-undefined-slot",
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: add_form(domain, slot=False)),
+        "domain.yml",
+        "form 'feedback_form' requires slot 'rating', which is not defined under 'slots:'",
+    ),
+    case(
+        "form-slot-without-ask",
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: add_form(domain, ask=False)),
+        "domain.yml",
+        "form 'feedback_form' has no way to ask for slot 'rating'",
+    ),
+    case(
+        "active-loop-not-a-form",
+        ACTIONS_AND_DB,
+        change_yaml("data/stories.yml", first_story_step({"active_loop": "feedback_form"})),
+        "data/stories.yml",
+        "'happy path' has active_loop 'feedback_form', which is not a form",
+    ),
+    case(
+        "slot-was-set-unknown-slot",
+        ACTIONS_AND_DB,
+        change_yaml("data/stories.yml", first_story_step({"slot_was_set": [{"rating": "5"}]})),
+        "data/stories.yml",
+        "'happy path' sets slot 'rating', which domain.yml does not define",
+    ),
+    case(
+        "slot-from-undeclared-entity",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "domain.yml",
+            lambda domain: domain.update(
+                slots={"rating": {"type": "text", "mappings": [{"type": "from_entity", "entity": "number"}]}}
+            ),  # fmt: skip
+        ),
+        "domain.yml",
+        "slot 'rating' is filled from entity 'number', which is not declared",
+    ),
+    case(
+        "slot-mapping-undeclared-intent",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "domain.yml",
+            lambda domain: domain.update(
+                slots={
+                    "happy": {
+                        "type": "bool",
+                        "mappings": [{"type": "from_intent", "intent": "mood_great", "value": True}],
+                    }
+                }
+            ),  # fmt: skip
+        ),
+        "domain.yml",
+        "a mapping of slot 'happy' names intent 'mood_great', which is not declared",
+    ),
+    case(
+        "response-condition-unknown-slot",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "domain.yml",
+            lambda domain: domain["responses"]["utter_greet"].insert(
+                0, {"text": "Welcome back!", "condition": [{"type": "slot", "name": "returning", "value": True}]}
+            ),
+        ),
+        "domain.yml",
+        "a variation of 'utter_greet' is conditioned on slot 'returning', which is not defined",
+    ),
+    case(
+        "nlu-entity-undeclared",
+        ACTIONS_AND_DB,
+        replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+        "data/nlu.yml",
+        "marks entity 'being', which domain.yml does not declare",
+    ),
+    case(
+        "domain-duplicated-key",
+        ACTIONS_AND_DB,
+        append("domain.yml", "\nintents:\n  - greet\n"),
+        "domain.yml",
+        "has the key 'intents' twice",
+    ),
+    case(
+        "domain-wrong-type",
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: domain.update(intents=5)),
+        "domain.yml",
+        "'intents' must be a list, one '- intent_name' line per intent, not a number (5)",
+    ),
+    case("domain-empty", ACTIONS_AND_DB, write("domain.yml", "# nothing yet\n"), "domain.yml", "is empty"),
+    case("config-missing", ACTIONS_AND_DB, delete("config/config.yml"), "config/config.yml", "is missing"),
+    case("compose-missing", NO_ACTIONS, delete("docker-compose.yml"), "docker-compose.yml", "is missing"),
+    case(
+        "binary-markdown-data",
+        ACTIONS_AND_DB,
+        lambda bot: (bot / "data" / "old.md").write_bytes(b"## intent:greet\n- hi\xff\x00\n"),
+        "data/old.md",
+        "is not a UTF-8 text file",
+    ),
+    case(
+        "language-not-iso-639-1",
+        ACTIONS_AND_DB,
+        replace("config/config.yml", "language: en", "language: english"),
+        "config/config.yml",
+        "language 'english' is not an ISO 639-1 code",
+    ),
+    case(
+        "spacy-image-of-another-language",
+        SPACY,
+        replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}-spacy-de"),
+        "rasa.Dockerfile",
+        "the image's spaCy language 'de' is not the config's language 'en'",
+    ),
+    case(
+        "spacy-model-not-in-image",
+        SPACY,
+        replace("config/config.yml", "model: en_core_web_md", "model: en_core_web_lg"),
+        "config/config.yml",
+        f"SpacyNLP model 'en_core_web_lg' is not in it (rasa/rasa:{RASA}-spacy-en ships en_core_web_md)",
+    ),
+    case(
+        "spacy-image-that-does-not-exist",
+        SPACY,
+        replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}-spacy-fr"),
+        "rasa.Dockerfile",
+        f"there is no official image rasa/rasa:{RASA}-spacy-fr (only -spacy-en, -spacy-de, -spacy-it)",
+    ),
+    case(
+        "transformers-on-plain-image",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].insert(1, {"name": "LanguageModelFeaturizer", "model_name": "bert"}),
+        ),  # fmt: skip
+        "rasa.Dockerfile",
+        "the pipeline uses LanguageModelFeaturizer, which needs transformers",
+    ),
+    case(
+        "duckling-without-service",
+        ACTIONS_AND_DB,
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].append(
+                {"name": "DucklingEntityExtractor", "url": "http://duckling:8000"}
+            ),
+        ),  # fmt: skip
+        "config/config.yml",
+        "DucklingEntityExtractor url points at host 'duckling', which docker-compose.yml does not run",
+    ),
+    case(
+        "web-page-without-socketio-channel",
+        ACTIONS_AND_DB,
+        write("web/index.html", SOCKETIO_PAGE),
+        "config/credentials.yml",
+        "web/index.html connects over socket.io, but there is no socketio channel",
+    ),
+    case(
+        "nginx-proxy-host-not-a-service",
+        ACTIONS_AND_DB,
+        write("web/nginx.conf", "server {\n  location / {\n    proxy_pass http://rasa-server:5005;\n  }\n}\n"),
+        "web/nginx.conf",
+        "proxies to host 'rasa-server', which docker-compose.yml does not run",
+    ),
 ]
 
 
@@ -329,8 +532,8 @@ def describe(problems: list[Problem]) -> str:
     return "\n".join(map(str, problems)) or "no problems"
 
 
-@pytest.mark.parametrize(("answers", "mutation", "file", "what"), CASES)
-def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, what):
+@pytest.mark.parametrize(("answers", "mutation", "file", "what", "level"), CASES)
+def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, what, level):
     bot = bake(**answers).path
     assert check_bot(bot) == [], "the freshly baked bot must be clean before it is broken"
 
@@ -341,6 +544,7 @@ def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, wh
     (problem,) = problems
     assert problem.file == file, describe(problems)
     assert what in problem.what, describe(problems)
+    assert problem.level == level, describe(problems)
     assert problem.fix.strip() and problem.fix != problem.what
     assert problem.fix.split()[0] in FIX_VERBS, f"fix does not say what to do: {problem.fix!r}"
 
@@ -355,7 +559,7 @@ def test_main_exit_codes_and_report(bake, capsys):
     err = capsys.readouterr().err
     assert ".env: still has 'change-me'" in err
     assert "    fix: delete .env" in err
-    assert "1 problem(s)" in err
+    assert "1 error(s), 0 warning(s)" in err
 
 
 def test_main_rejects_a_missing_folder(capsys):
@@ -382,3 +586,118 @@ def test_needs_only_the_standard_library_and_pyyaml(bake_once):
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             imported.add(str(node.module).split(".")[0])
     assert imported - sys.stdlib_module_names == {"yaml"}
+
+
+# -- following a fix gives no new error ---------------------------------------------------------
+def add_action_server(compose: dict) -> None:
+    compose["services"]["action_server"] = {"image": f"rasa/rasa-sdk:{RASA_SDK}", "volumes": ["./actions:/app/actions"]}
+
+
+FIXES = [
+    pytest.param(
+        ACTIONS_AND_DB,
+        replace("data/stories.yml", "- intent: mood_happy", "- intent: mood_great"),
+        "add '- mood_great' under 'intents:'",
+        change_yaml("domain.yml", lambda domain: domain["intents"].append("mood_great")),
+        id="undeclared-intent",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        combine(
+            change_yaml("config/endpoints.yml", lambda endpoints: endpoints.pop("action_endpoint")),
+            change_yaml("docker-compose.yml", drop_action_server),
+        ),
+        f"and an 'action_server' service to docker-compose.yml with 'image: rasa/rasa-sdk:{RASA_SDK}'",
+        combine(
+            append("config/endpoints.yml", "\naction_endpoint:\n  url: http://action_server:5055/webhook\n"),
+            change_yaml("docker-compose.yml", add_action_server),
+        ),
+        id="no-action-endpoint-nor-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        change_yaml("domain.yml", lambda domain: add_form(domain, ask=False)),
+        "add a response 'utter_ask_rating'",
+        change_yaml("domain.yml", lambda domain: domain["responses"].update(utter_ask_rating=[{"text": "Rate it?"}])),
+        id="form-slot-without-ask",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].append(
+                {"name": "DucklingEntityExtractor", "url": "http://duckling:8000"}
+            ),
+        ),  # fmt: skip
+        f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}'",
+        change_yaml("docker-compose.yml", add_service("duckling", DUCKLING_IMAGE)),
+        id="duckling-without-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        write("web/index.html", SOCKETIO_PAGE),
+        "add 'socketio:' with 'user_message_evt: user_uttered' and 'bot_message_evt: bot_uttered'",
+        append(
+            "config/credentials.yml", "\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
+        ),
+        id="socketio-page-without-channel",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "mutation", "fix_says", "fix"), FIXES)
+def test_following_the_fix_gives_no_new_error(bake, answers, mutation, fix_says, fix):
+    bot = bake(**answers).path
+    mutation(bot)
+    (problem,) = errors(check_bot(bot))
+    assert fix_says in problem.fix, problem
+
+    fix(bot)
+    assert errors(check_bot(bot)) == [], describe(check_bot(bot))
+
+
+# -- hostile files: a clear message within seconds, never a traceback ----------------------------
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")
+)
+HOSTILE = {
+    "alias-bomb-in-domain": ("domain.yml", ALIAS_BOMB + "intents: *i\n", "domain.yml: expands to more than"),
+    "alias-bomb-in-examples": (
+        "data/nlu.yml",
+        ALIAS_BOMB + "nlu:\n  - intent: greet\n    examples: *i\n",
+        "data/nlu.yml: expands to more than",
+    ),
+    "recursive-alias": ("config/config.yml", "pipeline: &p [*p]\n", "config/config.yml: expands to more than"),
+    "intents-a-number": ("domain.yml", "intents: 5\n", "domain.yml: 'intents' must be a list"),
+    "intents-a-text": ("domain.yml", "intents: greet\n", "domain.yml: 'intents' must be a list"),
+    "nlu-a-number": ("data/nlu.yml", "nlu: 5\n", "data/nlu.yml: 'nlu' must be a list"),
+    "responses-a-number": ("domain.yml", "intents: [greet]\nresponses: 5\n", "domain.yml: 'responses' must be"),
+    "services-a-list": ("docker-compose.yml", "services: [rasa, action_server]\n", "'services' must be a mapping"),
+    "empty-domain": ("domain.yml", "", "domain.yml: is empty"),
+    "binary-actions": ("actions/actions.py", b"\x00\x01\xff", "actions/actions.py: is not a UTF-8 text file"),
+    "binary-env": (".env", b"\xff\xfe\x00", ".env: is not a UTF-8 text file"),
+    "binary-markdown": ("data/nlu.md", b"\xff## intent:greet\n", "data/nlu.md: is not a UTF-8 text file"),
+    "deep-nesting": (
+        "data/rules.yml",
+        "rules: " + "[" * 20000 + "]" * 20000 + "\n",
+        "data/rules.yml: is not valid YAML",
+    ),
+}
+
+
+@pytest.mark.parametrize(("relative", "content", "message"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_file_gets_a_clear_message(bake_once, tmp_path, relative, content, message):
+    bot = tmp_path / "bot"
+    shutil.copytree(bake_once(**ACTIONS_AND_DB).path, bot)
+    path = bot / relative
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    # A hang guard, not a speed target: each of these ends in well under a second.
+    result = subprocess.run(
+        [sys.executable, "-B", str(bot / "scripts" / "check_bot.py"), str(bot)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr

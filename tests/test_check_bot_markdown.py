@@ -107,4 +107,11 @@ def test_too_few_markdown_examples(markdown_bot):
     end = text.index("##", start + 2)
     nlu.write_text(text[:start] + "## intent:bot_challenge\n- are you a bot?\n\n" + text[end:])
     problems = check_bot(markdown_bot)
-    assert [p.what for p in problems] == ["intent 'bot_challenge' has 1 NLU example(s); at least 4 are needed"]
+    assert [(p.level, p.what) for p in problems] == [
+        ("warning", "intent 'bot_challenge' has only 1 NLU example(s); 4+ generalise better")
+    ]
+
+
+def test_a_readme_in_data_is_not_training_data(markdown_bot):
+    (markdown_bot / "data" / "README.md").write_text("# Data\n\n## How to add an intent\n\n* write examples\n- more\n")
+    assert check_bot(markdown_bot) == []
