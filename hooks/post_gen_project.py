@@ -47,6 +47,9 @@ def remove_unselected_files(answers: dict) -> None:
         remove(f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml")
     if not answers["kubernetes"]:
         remove("deploy")
+    if not answers["web_chat"]:
+        remove("web", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml")
+        remove("deploy/kubernetes/web.Dockerfile", "deploy/kubernetes/overlays/production/web-ingress.yaml")
     for lock in (BOT / "requirements").glob("rasa-*.lock"):
         if lock.name != f"rasa-{answers['rasa_version']}.lock":
             lock.unlink()
