@@ -107,8 +107,9 @@
     setStatus("offline", "Cannot load the chat client (vendor/socket.io.min.js).");
     return;
   }
-  // Polling first, then the WebSocket upgrade (socket.io's default): works behind proxies too.
-  const socket = io(server, { path: "/socket.io" });
+  // WebSocket first: one connection stays on one Rasa process, also with several replicas behind a
+  // load balancer. Long-polling only where a proxy blocks WebSockets.
+  const socket = io(server, { path: "/socket.io", transports: ["websocket", "polling"], tryAllTransports: true });
 
   function sendMessage(text, payload) {
     if (!state.sessionId || !socket.connected) return;
