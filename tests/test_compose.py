@@ -29,6 +29,7 @@ PINNED_IMAGES = {
     "redis": PINS["images"]["redis"],
     "mongo": PINS["images"]["mongo"],
     "mongo-express": PINS["images"]["mongo_express"],
+    "web": PINS["images"]["nginx"],
 }
 # Named volume -> (service, mount point), per tracker store.
 DATABASE_VOLUMES = {

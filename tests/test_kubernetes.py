@@ -186,6 +186,8 @@ def test_kustomize_builds_base_and_production(cluster):
         expected |= {("Deployment", "action-server"), ("Service", "action-server")}
     if cluster.store != "redis":
         expected |= {("Deployment", "lock-redis"), ("Service", "lock-redis")}
+    if cluster.answers["web_chat"]:
+        expected |= {("Deployment", "web"), ("Service", "web")}
     config_map = cluster.generated("ConfigMap", "rasa-config")["metadata"]["name"]
     secret = cluster.generated("Secret", "rasa-secrets")["metadata"]["name"]
     assert kinds == expected | {("ConfigMap", config_map), ("Secret", secret)}

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import rasa_harness as harness
 import toolchain
@@ -26,6 +28,9 @@ LINES = ["3.6", "2.8"]  # the same page against each Rasa line's socket.io serve
 WAIT = 60  # seconds for a reply in the page (the first one loads the model's graph)
 GREETING = "Hi, how is it going?"
 CHEER_UP = "Don't be sad. Keep smiling!"
+HAPPY = "Great, carry on!"
+BUTTONS = {"Great": "mood_happy", "Sad": "mood_unhappy"}
+IMAGE = "/cheer-up.png"
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>'
 
 
@@ -75,10 +80,23 @@ class Stack:
         except toolchain.ToolchainUnavailable as error:
             harness.unavailable(error)
         self.workdir = workdir
+        add_buttons_and_an_image(self.bot.path)
         self.model = harness.train(self.bot, workdir / "models")
         tree = ast.parse((self.bot.path / "actions/actions.py").read_text(encoding="utf-8"))
         self.jokes = next(ast.literal_eval(n.value) for n in tree.body
                           if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "JOKES")  # fmt: skip
+
+
+def add_buttons_and_an_image(bot: Path) -> None:
+    """In this test copy only: buttons on the greeting and an image on the happy reply (the bot itself
+    answers with text only), and the image as a file the page's nginx serves (no outside traffic)."""
+    domain = yaml.safe_load((bot / "domain.yml").read_text(encoding="utf-8"))
+    domain["responses"]["utter_greet"][0]["buttons"] = [
+        {"title": title, "payload": f"/{intent}"} for title, intent in BUTTONS.items()
+    ]
+    domain["responses"]["utter_happy"][0]["image"] = IMAGE
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    shutil.copyfile(Path(__file__).with_name("web_chat_test_image.png"), bot / "web" / IMAGE.lstrip("/"))
 
 
 @pytest.fixture(scope="module", params=LINES, ids=lambda line: f"rasa-{line}")
@@ -196,7 +214,28 @@ def test_html_in_a_message_is_shown_as_text(browser, stack):
     from selenium.webdriver.common.by import By
 
     assert browser.execute_script("return window.__pwned === undefined")
-    assert not browser.find_elements(By.CSS_SELECTOR, "#messages img, #messages script, #messages b")
+    hostile = browser.find_elements(By.CSS_SELECTOR, "#messages li.from-user")[-1]
+    assert not hostile.find_elements(By.CSS_SELECTOR, "img, script, b")
+
+
+def test_buttons_and_images(browser, stack, artifacts):
+    """The greeting's buttons work from the keyboard; the happy reply's image is shown (Rasa sends
+    the text and the image as two messages)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    say(browser, "hello")
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#messages li:last-child .buttons button")
+    assert [b.text for b in buttons] == list(BUTTONS)
+    bots_before = sum(1 for who, _ in bubbles(browser) if who == "bot")
+    buttons[0].send_keys(Keys.ENTER)  # focus + Enter, as a keyboard user would
+    wait_for(browser, lambda d: sum(1 for who, _ in bubbles(d) if who == "bot") >= bots_before + 2, "the reply")
+    time.sleep(0.5)
+    assert bubbles(browser)[-3:] == [("user", "Great"), ("bot", HAPPY), ("bot", "")]
+    image = browser.find_element(By.CSS_SELECTOR, "#messages li:last-child img")
+    assert image.get_attribute("src") == stack.web.url + IMAGE
+    wait_for(browser, lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 0, "the image", 10)
+    screenshot(browser, artifacts, f"buttons-rasa-{stack.bot.line}")
 
 
 def test_offline_state_when_rasa_stops(browser, stack, artifacts):
