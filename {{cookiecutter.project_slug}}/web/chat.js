@@ -72,6 +72,9 @@
       const image = document.createElement("img");
       image.src = src;
       image.alt = "Image sent by the assistant";
+      image.addEventListener("load", function () {
+        item.scrollIntoView({ block: "end" }); // its height is known only now
+      });
       item.appendChild(image);
     }
     if (message.buttons && message.buttons.length) {
