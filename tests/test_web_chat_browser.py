@@ -224,6 +224,7 @@ def test_buttons_and_images(browser, stack, artifacts):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    open_page(browser, stack, fresh=False)  # also when this test runs alone
     say(browser, "hello")
     buttons = browser.find_elements(By.CSS_SELECTOR, "#messages li:last-child .buttons button")
     assert [b.text for b in buttons] == list(BUTTONS)
