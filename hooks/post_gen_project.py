@@ -47,6 +47,9 @@ def unselected(answers: dict) -> list[str]:
         paths += [f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml"]
     if not answers["kubernetes"]:
         paths.append("deploy")
+    if not answers["web_chat"]:
+        paths += ["web", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
+        paths += ["deploy/kubernetes/web.Dockerfile", "deploy/kubernetes/overlays/production/web-ingress.yaml"]
     other_lines = [line for line in PINS["rasa_lines"] if line != answers["rasa_version"]]
     return paths + [f"requirements/rasa-{line}.lock" for line in other_lines]
 

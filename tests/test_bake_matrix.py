@@ -27,8 +27,8 @@ def baked(request, bake_once):
 
 def test_matrix_is_not_empty_and_covers_every_choice():
     # 2 lines x 3 pipelines x 2 custom_actions x (6 stores + mongo-express, or Kubernetes with
-    # 3 shared stores + mongo-express)
-    assert len(VALID) == 2 * 3 * 2 * (7 + 4)
+    # 3 shared stores + mongo-express) x 2 web_chat
+    assert len(VALID) == 2 * 3 * 2 * (7 + 4) * 2
     for key in ("nlu_pipeline", "tracker_store", "custom_actions"):
         assert {a[key] for a in VALID} >= (
             {True, False}

@@ -29,6 +29,7 @@ PINNED_IMAGES = {
     "redis": PINS["images"]["redis"],
     "mongo": PINS["images"]["mongo"],
     "mongo-express": PINS["images"]["mongo_express"],
+    "web": PINS["images"]["nginx"],
 }
 # Named volume -> (service, mount point), per tracker store.
 DATABASE_VOLUMES = {
@@ -37,7 +38,7 @@ DATABASE_VOLUMES = {
     "mongo": ("mongo-data", "mongo", "/data/db"),
 }
 STATE_STORES = {"sqlite", "custom"}
-UI_SERVICES = {"mongo-express"}
+UI_SERVICES = {"mongo-express", "web"}  # published on 127.0.0.1 only; they wait for their backend
 # Service -> {its environment variable: the .env key it must carry}.
 SECRET_WIRING = {
     "postgres": {
@@ -105,6 +106,8 @@ class Composed:
             expected.add(store)
         if self.answers["mongo_express"]:
             expected.add("mongo-express")
+        if self.answers["web_chat"]:
+            expected.add("web")
         return expected
 
     def expected_named_volumes(self) -> dict[str, tuple[str, str]]:
@@ -171,12 +174,12 @@ def test_rasa_publishes_port_5005(composed):
     assert ports == [(5005, "5005")]
 
 
-def test_only_mongo_express_publishes_another_port_and_only_on_localhost(composed):
+def test_only_the_uis_publish_another_port_and_only_on_localhost(composed):
     for name, service in composed.services.items():
         if name == "rasa":
             continue
         ports = service.get("ports", [])
-        if name == "mongo-express":
+        if name in UI_SERVICES:
             assert ports and all(p.get("host_ip") == "127.0.0.1" for p in ports), ports
         else:
             assert ports == [], f"{name} must not publish a port"

@@ -186,6 +186,8 @@ def test_kustomize_builds_base_and_production(cluster):
         expected |= {("Deployment", "action-server"), ("Service", "action-server")}
     if cluster.store != "redis":
         expected |= {("Deployment", "lock-redis"), ("Service", "lock-redis")}
+    if cluster.answers["web_chat"]:
+        expected |= {("Deployment", "web"), ("Service", "web")}
     config_map = cluster.generated("ConfigMap", "rasa-config")["metadata"]["name"]
     secret = cluster.generated("Secret", "rasa-secrets")["metadata"]["name"]
     assert kinds == expected | {("ConfigMap", config_map), ("Secret", secret)}
@@ -431,8 +433,10 @@ def test_every_pod_runs_unprivileged(cluster):
 def test_images_are_pinned_or_built_by_the_bot(cluster):
     compose = cluster.bot.yaml("docker-compose.yml")["services"]
     slug = cluster.bot.path.name
-    built = {f"{slug}-rasa-model:latest"} | (
-        {compose["action_server"]["image"]} if "action_server" in compose else set()
+    built = (
+        {f"{slug}-rasa-model:latest"}
+        | ({compose["action_server"]["image"]} if "action_server" in compose else set())
+        | ({f"{slug}-web:latest"} if cluster.answers["web_chat"] else set())
     )
     images = {c["image"] for r in cluster.built() if r["kind"] in WORKLOADS for c in pod_spec(r)["containers"]}
     assert images - built <= set(PINS["images"].values()) and images >= built

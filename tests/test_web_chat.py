@@ -1,0 +1,189 @@
+"""The chat page (web_chat=yes), fast tier: every such bake has the socketio channel, the page, the
+pinned client (checked against npm's tarball), an nginx.conf the real nginx accepts, and a `web`
+service in Compose and Kubernetes that serves it same-origin with Rasa.
+
+The page in a real browser against a real Rasa: tests/test_web_chat_browser.py (marker `browser`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import web_chat_tools as tools
+from combinations import PINS, TEMPLATE_DIR, combo_id, valid_combinations
+
+WITH_PAGE = [a for a in valid_combinations() if a["web_chat"]]
+WITHOUT_PAGE = [a for a in valid_combinations() if not a["web_chat"]]
+TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
+PAGE_FILES = ["web/index.html", "web/chat.js", "web/chat.css", "web/nginx.conf", "web/vendor/SOURCE",
+              "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
+CLUSTER_FILES = [
+    "deploy/kubernetes/web.Dockerfile",
+    "deploy/kubernetes/base/web-deployment.yaml",
+    "deploy/kubernetes/base/web-service.yaml",
+    "deploy/kubernetes/overlays/production/web-ingress.yaml",
+]
+COMPOSE = Path(sys.executable).parent / "docker-compose"
+
+
+def fail_or_skip(message: str):
+    """A prerequisite that cannot be had: fails in CI, skips with the reason elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(f"{message} (set CI=1 to fail instead)")
+
+
+@pytest.fixture(params=WITH_PAGE, ids=combo_id)
+def baked(request, bake_once):
+    return request.param, bake_once(**request.param)
+
+
+# --- the vendored client, once ------------------------------------------------------------------
+
+
+def test_vendored_client_is_the_npm_release_it_names():
+    source = tools.read_source(TEMPLATE_WEB / "vendor" / "SOURCE")
+    assert source["package"] == "socket.io-client" and re.fullmatch(r"4\.\d+\.\d+", source["version"])
+    try:
+        tarball = tools.npm_tarball(source["package"], source["version"])
+    except tools.MissingTool as error:
+        fail_or_skip(f"cannot get the npm tarball to check the vendored client: {error}")
+    assert tools.sri(tarball.read_bytes()) == source["tarball-integrity"], "not the tarball npm publishes"
+    released = tools.file_in_tarball(tarball, source["file"])
+    vendored = (TEMPLATE_WEB / "vendor" / "socket.io.min.js").read_bytes()
+    assert vendored == released, f"web/vendor/socket.io.min.js differs from {source['file']} of {tarball.name}"
+    assert hashlib.sha256(vendored).hexdigest() == source["sha256"]
+    assert b"Socket.IO v" + source["version"].encode() in vendored[:200]
+    package = json.loads(tools.file_in_tarball(tarball, "package/package.json"))
+    assert package["license"] == "MIT" and source["license"].startswith("MIT")
+
+
+def test_nginx_t_catches_a_broken_config(tmp_path):
+    """The nginx -t check can fail: a typo, and an upstream host that does not resolve."""
+    text = (TEMPLATE_WEB / "nginx.conf").read_text(encoding="utf-8")
+    for name, broken in (("typo", text.replace("proxy_pass", "proxy_pas", 1)),
+                         ("host", text.replace("http://rasa:5005", "http://no-such-service:5005", 1))):  # fmt: skip
+        conf = tmp_path / f"{name}.conf"
+        conf.write_text(broken)
+        assert tools.nginx_test(conf).returncode != 0, name
+
+
+# --- every bake with the page ----------------------------------------------------------------------
+
+
+def test_matrix_has_the_page_on_both_lines():
+    assert {a["rasa_version"] for a in WITH_PAGE} == set(PINS["rasa_lines"])
+    assert len(WITH_PAGE) == len(WITHOUT_PAGE)
+
+
+def test_socketio_channel_next_to_rest(baked):
+    answers, bot = baked
+    files = ["config/credentials.yml"] + (["deploy/kubernetes/base/config/credentials.yml"] if answers["kubernetes"]
+                                          else [])  # fmt: skip
+    for path in files:
+        channels = bot.yaml(path)
+        assert "rest" in channels, path
+        assert channels["socketio"] == {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": True,
+        }, path
+    # Rasa's socketio channel calls AsyncServer.enter_room without await: with python-socketio >= 5.10
+    # (where it became a coroutine) a persistent session never joins its room and gets no reply.
+    lock = bot.text(f"requirements/rasa-{answers['rasa_version']}.lock")
+    (pin,) = re.findall(r"^python-socketio==(\d+)\.(\d+)\.", lock, re.M)
+    assert tuple(map(int, pin)) < (5, 10), pin
+    script = bot.text("web/chat.js")
+    assert '"user_uttered"' in script and '"bot_uttered"' in script and '"session_request"' in script
+
+
+def test_page_files_and_pinned_client(baked):
+    answers, bot = baked
+    for path in PAGE_FILES + (CLUSTER_FILES if answers["kubernetes"] else []):
+        assert bot.exists(path), path
+    source = tools.read_source(bot.path / "web/vendor/SOURCE")
+    assert hashlib.sha256((bot.path / "web/vendor/socket.io.min.js").read_bytes()).hexdigest() == source["sha256"]
+    html = bot.text("web/index.html")
+    # Everything the page loads is its own file: no CDN, no inline script.
+    assert re.findall(r'<script src="([^"]+)"', html) == ["vendor/socket.io.min.js", "chat.js"]
+    assert not re.search(r"<script>|https?://", html)
+    assert '<label for="message">' in html and 'id="message"' in html
+    assert "innerHTML" not in bot.text("web/chat.js")
+
+
+def test_nginx_accepts_the_config(baked):
+    _, bot = baked
+    conf = bot.path / "web/nginx.conf"
+    result = _nginx_test_once(hashlib.sha256(conf.read_bytes()).hexdigest(), conf)
+    assert result.returncode == 0, result.stderr
+    text = conf.read_text(encoding="utf-8")
+    for location in ("/socket.io/", "/webhooks/"):
+        block = text.split(f"location {location} {{", 1)[1].split("}", 1)[0]
+        assert "proxy_pass http://rasa:5005;" in block, location
+    socket_block = text.split("location /socket.io/ {", 1)[1].split("}", 1)[0]
+    assert "proxy_set_header Upgrade $http_upgrade;" in socket_block and "proxy_http_version 1.1;" in socket_block
+
+
+_NGINX_RESULTS: dict[str, subprocess.CompletedProcess] = {}
+
+
+def _nginx_test_once(digest: str, conf: Path) -> subprocess.CompletedProcess:
+    """nginx -t per distinct file content (every bake gets the same nginx.conf today)."""
+    if digest not in _NGINX_RESULTS:
+        try:
+            _NGINX_RESULTS[digest] = tools.nginx_test(conf)
+        except tools.MissingTool as error:
+            pytest.fail(str(error))
+    return _NGINX_RESULTS[digest]
+
+
+def test_compose_web_service(baked):
+    answers, bot = baked
+    proc = subprocess.run([str(COMPOSE), "config", "--format", "json"], cwd=bot.path, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    services = json.loads(proc.stdout)["services"]
+    web = services["web"]
+    assert web["image"] == PINS["images"]["nginx"]
+    assert web["user"] == "101:101" and web["read_only"] is True
+    assert [(p["host_ip"], p["published"], p["target"]) for p in web["ports"]] == [("127.0.0.1", "8080", 8080)]
+    assert web["depends_on"] == {"rasa": {"condition": "service_healthy", "required": True}}
+    assert web["healthcheck"]["test"][0] == "CMD" and web["restart"] == "unless-stopped"
+    mounts = {(v["source"], v["target"], v["read_only"]) for v in web["volumes"]}
+    assert mounts == {(str(bot.path / "web/nginx.conf"), "/etc/nginx/nginx.conf", True),
+                      (str(bot.path / "web"), "/usr/share/nginx/html", True)}  # fmt: skip
+    assert "--cors" not in services["rasa"]["command"], "same-origin through nginx: Rasa needs no --cors"
+    assert "http://localhost:8080" in bot.text("Makefile")
+
+
+def test_cluster_serves_the_same_page(baked):
+    answers, bot = baked
+    if not answers["kubernetes"]:
+        assert not bot.exists("deploy")
+        return
+    base = bot.yaml("deploy/kubernetes/base/kustomization.yaml")["resources"]
+    assert {"web-deployment.yaml", "web-service.yaml"} <= set(base)
+    production = bot.yaml("deploy/kubernetes/overlays/production/kustomization.yaml")
+    assert "web-ingress.yaml" in production["resources"]
+    assert f"{bot.path.name}-web" in {image["name"] for image in production["images"]}
+    dockerfile = bot.text("deploy/kubernetes/web.Dockerfile")
+    assert f"FROM {PINS['images']['nginx']}\n" in dockerfile and "COPY nginx.conf /etc/nginx/nginx.conf" in dockerfile
+    service = bot.yaml("deploy/kubernetes/base/web-service.yaml")
+    assert service["metadata"]["name"] == "web" and service["spec"]["ports"][0]["port"] == 8080
+
+
+@pytest.mark.parametrize("answers", WITHOUT_PAGE[:: max(1, len(WITHOUT_PAGE) // 12)], ids=combo_id)
+def test_no_page_without_web_chat(bake_once, answers):
+    bot = bake_once(**answers)
+    for path in PAGE_FILES + CLUSTER_FILES:
+        assert not bot.exists(path), path
+    assert "socketio" not in bot.yaml("config/credentials.yml")
+    assert "web:" not in bot.text("docker-compose.yml") and "8080" not in bot.text("Makefile")

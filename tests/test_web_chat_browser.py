@@ -1,0 +1,252 @@
+"""The chat page in a real browser (marker `browser`): Debian's Chromium driven by Selenium, against a
+real `rasa run` + action server from the bot's pinned venv, with the page and the proxy served by a
+real nginx from the bot's own web/nginx.conf (same-origin, as the `web` service serves it).
+
+Chromium, chromedriver and nginx come from Debian's packages (installed with apt-get when missing);
+nothing downloads a browser. A screenshot of the page is saved in pytest's output folder
+(`browser-artifacts/` under the session's base temp folder, printed at the end) as a CI artifact.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import rasa_harness as harness
+import toolchain
+import web_chat_tools as tools
+
+pytestmark = pytest.mark.browser
+
+LINES = ["3.6", "2.8"]  # the same page against each Rasa line's socket.io server
+WAIT = 60  # seconds for a reply in the page (the first one loads the model's graph)
+GREETING = "Hi, how is it going?"
+CHEER_UP = "Don't be sad. Keep smiling!"
+HAPPY = "Great, carry on!"
+BUTTONS = {"Great": "mood_happy", "Sad": "mood_unhappy"}
+IMAGE = "/cheer-up.png"
+HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>'
+
+
+def _unavailable(message: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser tier cannot run in CI: {message}")
+    pytest.skip(f"browser tier skipped: {message} (set CI=1 to fail instead)")
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "browser-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Debian's chromedriver (Selenium Manager is never used)."""
+    try:
+        tools.debian_programs(tools.CHROMIUM, tools.CHROMEDRIVER, tools.NGINX)
+    except tools.MissingTool as error:
+        _unavailable(str(error))
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = tools.CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=900,900",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--no-first-run", "--disable-features=Translate,MediaRouter",
+                 "--metrics-recording-only", "--no-pings"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(tools.CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+class Stack:
+    """A bot with the page: Rasa, its action server and nginx, all on 127.0.0.1."""
+
+    def __init__(self, line: str, workdir: Path) -> None:
+        answers = {"rasa_version": line, "nlu_pipeline": "light", "tracker_store": "sqlite",
+                   "custom_actions": True, "web_chat": True}  # fmt: skip
+        try:
+            self.bot = harness.prepare(answers, workdir)
+        except toolchain.ToolchainUnavailable as error:
+            harness.unavailable(error)
+        self.workdir = workdir
+        add_buttons_and_an_image(self.bot.path)
+        self.model = harness.train(self.bot, workdir / "models")
+        tree = ast.parse((self.bot.path / "actions/actions.py").read_text(encoding="utf-8"))
+        self.jokes = next(ast.literal_eval(n.value) for n in tree.body
+                          if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "JOKES")  # fmt: skip
+
+
+def add_buttons_and_an_image(bot: Path) -> None:
+    """In this test copy only: buttons on the greeting and an image on the happy reply (the bot itself
+    answers with text only), and the image as a file the page's nginx serves (no outside traffic)."""
+    domain = yaml.safe_load((bot / "domain.yml").read_text(encoding="utf-8"))
+    domain["responses"]["utter_greet"][0]["buttons"] = [
+        {"title": title, "payload": f"/{intent}"} for title, intent in BUTTONS.items()
+    ]
+    domain["responses"]["utter_happy"][0]["image"] = IMAGE
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    shutil.copyfile(Path(__file__).with_name("web_chat_test_image.png"), bot / "web" / IMAGE.lstrip("/"))
+
+
+@pytest.fixture(scope="module", params=LINES, ids=lambda line: f"rasa-{line}")
+def stack(request, tmp_path_factory):
+    stack = Stack(request.param, tmp_path_factory.mktemp(f"web-{request.param}"))
+    store = harness.Store(kind="sqlite", bot=stack.bot)
+    with harness.action_server(stack.bot) as actions:
+        endpoints, env = harness.local_endpoints(stack.bot, store, action_url=actions.url + "/webhook")
+        with harness.rasa_server(stack.bot, stack.model, endpoints, env=env) as rasa:
+            with tools.local_nginx(stack.bot.path / "web", rasa.url, stack.workdir / "nginx") as web:
+                stack.rasa, stack.web = rasa, web
+                yield stack
+
+
+# --- the page, as a person uses it ------------------------------------------------------------------
+
+
+def wait_for(driver, condition, what: str, timeout: float = WAIT):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: condition(d))
+    except Exception as error:  # TimeoutException: say what the page showed instead
+        raise AssertionError(f"{what} not seen within {timeout} s; page shows: {page_state(driver)}") from error
+
+
+def page_state(driver) -> dict:
+    return driver.execute_script(
+        "return {status: document.getElementById('status').dataset.state,"
+        " statusText: document.getElementById('status').textContent,"
+        " messages: Array.from(document.querySelectorAll('#messages li p')).map(p => p.textContent)};"
+    )
+
+
+def bubbles(driver) -> list[tuple[str, str]]:
+    from selenium.webdriver.common.by import By
+
+    found = []
+    for item in driver.find_elements(By.CSS_SELECTOR, "#messages li"):
+        who = "user" if "from-user" in item.get_attribute("class") else "bot"
+        texts = item.find_elements(By.TAG_NAME, "p")
+        found.append((who, texts[0].text if texts else ""))
+    return found
+
+
+def open_page(driver, stack: Stack, *, fresh: bool) -> None:
+    driver.get(stack.web.url + "/")
+    if fresh:  # a new visitor: no stored session
+        driver.execute_script("localStorage.clear()")
+        driver.refresh()
+    wait_for(driver, lambda d: page_state(d)["status"] == "online", "the online state")
+
+
+def say(driver, text: str, expect_bot: int = 1) -> list[tuple[str, str]]:
+    """Type text, press Enter, wait for `expect_bot` more bot bubbles; return the new bubbles."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    before = bubbles(driver)
+    box = driver.find_element(By.ID, "message")
+    assert driver.switch_to.active_element == box, "the message box has the focus"
+    box.send_keys(text, Keys.ENTER)
+    wanted = sum(1 for who, _ in before if who == "bot") + expect_bot
+    wait_for(driver, lambda d: sum(1 for who, _ in bubbles(d) if who == "bot") >= wanted, f"a reply to {text!r}")
+    time.sleep(0.5)  # a second message of the same turn (the joke) arrives right after
+    return bubbles(driver)[len(before) :]
+
+
+def session_id(driver) -> str:
+    return driver.execute_script("return JSON.parse(localStorage.getItem('rasa-chat:/')).sessionId")
+
+
+def screenshot(driver, artifacts: Path, name: str) -> Path:
+    path = artifacts / f"{name}.png"
+    assert driver.save_screenshot(str(path)), path
+    print(f"screenshot: {path}")
+    return path
+
+
+def test_hello_gets_the_greeting(browser, stack, artifacts):
+    open_page(browser, stack, fresh=True)
+    from selenium.webdriver.common.by import By
+
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=message]")
+    assert label.text == "Your message"
+    new = say(browser, "hello")
+    assert new == [("user", "hello"), ("bot", GREETING)]
+    sender = session_id(browser)
+    assert harness.user_texts(harness.tracker(stack.rasa, sender)["events"]) == ["hello"]
+
+
+def test_sad_path_tells_a_joke(browser, stack, artifacts):
+    new = say(browser, "very sad", expect_bot=2)
+    assert new[0] == ("user", "very sad")
+    assert new[1] == ("bot", CHEER_UP)
+    assert new[2][0] == "bot" and new[2][1] in stack.jokes, new
+    log = stack.bot.scratch / "logs"
+    assert any("action_joke" in p.read_text(errors="replace") for p in log.glob("actions-*.log"))
+    screenshot(browser, artifacts, f"chat-rasa-{stack.bot.line}")
+
+
+def test_reload_keeps_the_conversation(browser, stack):
+    before, sender = bubbles(browser), session_id(browser)
+    open_page(browser, stack, fresh=False)  # a plain reload: localStorage stays
+    assert bubbles(browser) == before and session_id(browser) == sender
+    new = say(browser, "goodbye")
+    assert new == [("user", "goodbye"), ("bot", "Goodbye!")]
+    # The same conversation in Rasa, not a new one that happens to look alike.
+    assert harness.user_texts(harness.tracker(stack.rasa, sender)["events"]) == ["hello", "very sad", "goodbye"]
+
+
+def test_html_in_a_message_is_shown_as_text(browser, stack):
+    new = say(browser, HOSTILE)
+    assert new[0] == ("user", HOSTILE)
+    from selenium.webdriver.common.by import By
+
+    assert browser.execute_script("return window.__pwned === undefined")
+    hostile = browser.find_elements(By.CSS_SELECTOR, "#messages li.from-user")[-1]
+    assert not hostile.find_elements(By.CSS_SELECTOR, "img, script, b")
+
+
+def test_buttons_and_images(browser, stack, artifacts):
+    """The greeting's buttons work from the keyboard; the happy reply's image is shown (Rasa sends
+    the text and the image as two messages)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, stack, fresh=False)  # also when this test runs alone
+    say(browser, "hello")
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#messages li:last-child .buttons button")
+    assert [b.text for b in buttons] == list(BUTTONS)
+    bots_before = sum(1 for who, _ in bubbles(browser) if who == "bot")
+    buttons[0].send_keys(Keys.ENTER)  # focus + Enter, as a keyboard user would
+    wait_for(browser, lambda d: sum(1 for who, _ in bubbles(d) if who == "bot") >= bots_before + 2, "the reply")
+    time.sleep(0.5)
+    assert bubbles(browser)[-3:] == [("user", "Great"), ("bot", HAPPY), ("bot", "")]
+    image = browser.find_element(By.CSS_SELECTOR, "#messages li:last-child img")
+    assert image.get_attribute("src") == stack.web.url + IMAGE
+    wait_for(browser, lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 0, "the image", 10)
+    screenshot(browser, artifacts, f"buttons-rasa-{stack.bot.line}")
+
+
+def test_offline_state_when_rasa_stops(browser, stack, artifacts):
+    from selenium.webdriver.common.by import By
+
+    harness._stop(stack.rasa.process)  # noqa: SLF001  (the harness's own stop: SIGTERM, then SIGKILL)
+    wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state")
+    assert "Cannot reach the assistant" in browser.find_element(By.ID, "status").text
+    assert not browser.find_element(By.ID, "message").is_enabled()
+    screenshot(browser, artifacts, f"offline-rasa-{stack.bot.line}")
+    # A visitor who arrives while Rasa is down sees the same state (nginx answers 502 for socket.io).
+    browser.get(stack.web.url + "/")
+    wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state on a fresh load")

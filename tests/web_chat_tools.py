@@ -1,0 +1,161 @@
+"""What the chat-page tests need besides Python: Debian's nginx and Chromium, the npm tarball of the
+vendored socket.io client, and a local nginx that serves a baked bot's web/ like the `web` service.
+
+Nothing here downloads a browser or a binary of its own: the programs come from Debian's packages
+(installed with apt-get when missing) and the client tarball from npm (`npm pack`, cached).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+import rasa_harness as harness
+import toolchain
+
+NGINX = "/usr/sbin/nginx"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Debian package of each program the tests run.
+DEBIAN_PACKAGES = {NGINX: "nginx-light", CHROMIUM: "chromium", CHROMEDRIVER: "chromium-driver"}
+# The Compose service name nginx.conf proxies to, and what the bot's nginx.conf says.
+UPSTREAM = "http://rasa:5005"
+
+
+class MissingTool(RuntimeError):
+    """A program the tests need could not be installed (the message says how to get it)."""
+
+
+def debian_programs(*programs: str) -> None:
+    """Install the Debian packages of these programs when they are missing (apt-get, as root)."""
+    missing = [p for p in programs if not os.access(p, os.X_OK)]
+    if not missing:
+        return
+    packages = sorted({DEBIAN_PACKAGES[p] for p in missing})
+    hint = f"install them with: apt-get install -y --no-install-recommends {' '.join(packages)}"
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        raise MissingTool(f"{', '.join(missing)} missing and apt-get is not usable here: {hint}")
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update"], install):
+        proc = subprocess.run(step, capture_output=True, text=True, timeout=900, env=env, check=False)
+        if proc.returncode == 0 and step is install:
+            break
+    still = [p for p in programs if not os.access(p, os.X_OK)]
+    if still:
+        raise MissingTool(f"apt-get did not provide {', '.join(still)}:\n{(proc.stdout + proc.stderr)[-2000:]}\n{hint}")
+
+
+# --- the vendored client -----------------------------------------------------------------------
+
+
+def read_source(path: Path) -> dict[str, str]:
+    """web/vendor/SOURCE: `key: value` lines (comments start with #)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if ":" in line and line[0] != "#"]
+    return {key.strip(): value.strip() for key, value in (line.split(":", 1) for line in lines)}
+
+
+def npm_tarball(package: str, version: str) -> Path:
+    """`npm pack package@version` once into the cache (npm checks the registry's integrity)."""
+    folder = toolchain.cache_root() / "npm"
+    tarball = folder / f"{package.replace('/', '-').lstrip('@')}-{version}.tgz"
+    if tarball.is_file():
+        return tarball
+    if not shutil.which("npm"):
+        raise MissingTool("npm is not installed (Debian: apt-get install -y npm); it fetches the client's tarball")
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        proc = subprocess.run(["npm", "pack", f"{package}@{version}", "--pack-destination", tmp],
+                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        packed = list(Path(tmp).glob("*.tgz"))
+        if proc.returncode != 0 or len(packed) != 1:
+            raise MissingTool(f"npm pack {package}@{version} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        packed[0].rename(tarball)
+    return tarball
+
+
+def sri(data: bytes) -> str:
+    """Subresource-integrity form of sha512, as npm records a tarball's `integrity`."""
+    import base64
+
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def file_in_tarball(tarball: Path, member: str) -> bytes:
+    with tarfile.open(fileobj=io.BytesIO(tarball.read_bytes()), mode="r:gz") as archive:
+        extracted = archive.extractfile(member)
+        assert extracted is not None, f"{member} is not a file in {tarball.name}"
+        return extracted.read()
+
+
+# --- nginx -----------------------------------------------------------------------------------------
+
+
+def nginx_test(conf: Path) -> subprocess.CompletedProcess:
+    """`nginx -t -c conf` with the file as shipped. nginx resolves proxy_pass hosts while testing, and
+    `rasa` is a Compose service name: a private mount namespace maps it to 127.0.0.1 in /etc/hosts
+    (the machine's own /etc/hosts is not touched)."""
+    debian_programs(NGINX)
+    with tempfile.TemporaryDirectory() as tmp:
+        hosts = Path(tmp) / "hosts"
+        hosts.write_text("127.0.0.1 localhost\n127.0.0.1 rasa\n")
+        script = 'mount --bind "$1" /etc/hosts && exec "$2" -t -c "$3"'
+        return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                               str(hosts), NGINX, str(conf.resolve())],
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+
+
+def local_config(conf_text: str, *, root: Path, listen: int, rasa_url: str) -> str:
+    """The bot's nginx.conf for a local run: its own web root, a loopback port and the local Rasa.
+    Only these three lines change; each must be there exactly once."""
+    replacements = {
+        "listen 8080;": f"listen 127.0.0.1:{listen};",
+        "root /usr/share/nginx/html;": f"root {root};",
+    }
+    for old, new in replacements.items():
+        assert conf_text.count(old) == 1, f"expected one `{old}` in web/nginx.conf"
+        conf_text = conf_text.replace(old, new)
+    assert conf_text.count(f"proxy_pass {UPSTREAM};") == 2, f"expected two `proxy_pass {UPSTREAM};`"
+    return conf_text.replace(f"proxy_pass {UPSTREAM};", f"proxy_pass {rasa_url};")
+
+
+@contextlib.contextmanager
+def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30):
+    """A real nginx serving a copy of `web` and proxying to `rasa_url`, on a free loopback port.
+
+    nginx started as root runs its workers as `nobody`: the copy is world-readable (pytest's
+    tmp folders are not).
+    """
+    debian_programs(NGINX)
+    workdir.mkdir(parents=True, exist_ok=True)
+    site = Path(tempfile.mkdtemp(prefix="webchat-site-"))
+    try:
+        site.chmod(0o755)
+        shutil.copytree(web, site / "web")
+        for path in [site / "web", *(site / "web").rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        port = harness.free_port()
+        conf = workdir / "nginx.conf"
+        conf_text = (web / "nginx.conf").read_text(encoding="utf-8")
+        conf.write_text(local_config(conf_text, root=site / "web", listen=port, rasa_url=rasa_url))
+        # Its own pid file and temp folders (the shipped /tmp paths could clash with another run).
+        conf.write_text(conf.read_text(encoding="utf-8").replace("/tmp/nginx", str(site / "nginx")))
+        url = f"http://{harness.LOCAL}:{port}"
+
+        def ready(server: harness.Server) -> bool:
+            status, _ = harness.http_json(f"{url}/", timeout=3)
+            return status == 200
+
+        argv = [NGINX, "-c", str(conf), "-g", "daemon off;"]
+        with harness.serve("nginx", argv, cwd=workdir, env=dict(os.environ), log=workdir / "nginx.log", url=url,
+                           ready=ready, timeout=timeout) as server:  # fmt: skip
+            yield server
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
