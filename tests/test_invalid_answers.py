@@ -11,21 +11,16 @@ import sys
 
 import pytest
 
-from combinations import TEMPLATE_DIR, combo_id, invalid_combinations
+from combinations import COOKIECUTTER_JSON, TEMPLATE_DIR, combo_id, invalid_combinations
 
 INVALID = invalid_combinations()
+# The default answers, as a complete replay file holds them.
 DEFAULTS = {
-    "project_name": "Mood Bot",
-    "project_slug": "mood_bot",
-    "description": "d",
-    "author_name": "a",
-    "rasa_version": "3.6",
-    "nlu_pipeline": "light",
-    "tracker_store": "sqlite",
-    "mongo_express": False,
-    "custom_actions": True,
-    "kubernetes": False,
+    key: value[0] if isinstance(value, list) else value
+    for key, value in COOKIECUTTER_JSON.items()
+    if not key.startswith("_")
 }
+DEFAULTS["project_slug"] = "mood_bot"
 
 
 def run_cookiecutter(tmp_path, *answers: str) -> subprocess.CompletedProcess:
