@@ -47,6 +47,13 @@ def combination_errors(answers: dict) -> list[str]:
             f"tracker_store={answers['tracker_store']!r} keeps conversations inside one pod: answer "
             f"tracker_store={' | '.join(SHARED_STORES)}, or kubernetes=no."
         )
+    spacy_languages = answers["_pins"]["spacy_models"]  # the official rasa/rasa:*-spacy-<lang> images
+    if answers["nlu_pipeline"] == "spacy" and answers["language"] not in spacy_languages:
+        errors.append(
+            f"nlu_pipeline=spacy runs on an official rasa/rasa:*-spacy-<lang> image, which exists for "
+            f"language={' | '.join(spacy_languages)} only (you chose {answers['language']!r}): answer "
+            f"nlu_pipeline=light | diet, or language={' | '.join(spacy_languages)}."
+        )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
     return errors

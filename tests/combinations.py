@@ -22,12 +22,20 @@ CHOICES: dict[str, list] = {
     if not key.startswith("_") and (isinstance(value, list) or isinstance(value, bool))
 }
 DATABASE_STORES = {"postgres", "redis", "mongo"}
+# Languages: the full product keeps the default language (six languages would multiply it by six);
+# language_combinations() bakes every other language with the defaults and in a pairwise set.
+LANGUAGE = "language"
+DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
+SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
 def is_valid(answers: dict) -> bool:
-    """The supported combinations: mongo-express only makes sense beside MongoDB, and Kubernetes
-    replicas need a tracker store they can share (a database server)."""
+    """The supported combinations: mongo-express only makes sense beside MongoDB, spaCy needs an
+    official image for the language, and Kubernetes replicas need a tracker store they can share
+    (a database server)."""
     if answers["mongo_express"] and answers["tracker_store"] != "mongo":
+        return False
+    if answers["nlu_pipeline"] == "spacy" and answers[LANGUAGE] not in SPACY_LANGUAGES:
         return False
     return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 
@@ -47,9 +55,29 @@ def runs_real_rasa_here(answers: dict) -> bool:
     return not (excluded or answers["mongo_express"] or answers["kubernetes"])
 
 
-def all_combinations() -> list[dict]:
-    keys = list(CHOICES)
-    return [dict(zip(keys, values)) for values in itertools.product(*CHOICES.values())]
+def all_combinations(languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)) -> list[dict]:
+    choices = {**CHOICES, LANGUAGE: list(languages)}
+    return [dict(zip(choices, values)) for values in itertools.product(*choices.values())]
+
+
+def language_combinations() -> list[dict]:
+    """Valid combinations with a non-default language: each language with the default answers,
+    then greedily more until every (language, value of another prompt) pair is covered."""
+    others = [lang for lang in CHOICES[LANGUAGE] if lang != DEFAULT_LANGUAGE]
+    candidates = [a for a in all_combinations(tuple(others)) if is_valid(a)]
+    defaults = {key: COOKIECUTTER_JSON[key] if isinstance(COOKIECUTTER_JSON[key], bool) else values[0]
+                for key, values in CHOICES.items()}  # fmt: skip
+    chosen = [{**defaults, LANGUAGE: lang} for lang in others]
+
+    def pairs(answers: dict) -> set:
+        return {(answers[LANGUAGE], key, answers[key]) for key in CHOICES if key != LANGUAGE}
+
+    needed = set().union(*(pairs(a) for a in candidates)) - set().union(*(pairs(a) for a in chosen))
+    while needed:
+        best = max(candidates, key=lambda a: len(pairs(a) & needed))
+        chosen.append(best)
+        needed -= pairs(best)
+    return chosen
 
 
 def valid_combinations() -> list[dict]:

@@ -9,9 +9,11 @@ import sys
 import pytest
 
 from check_bot import check_bot, load_bot
-from combinations import PINS, combo_id, valid_combinations
+import yaml
 
-VALID = valid_combinations()
+from combinations import PINS, TEMPLATE_DIR, combo_id, language_combinations, valid_combinations
+
+VALID = valid_combinations() + language_combinations()  # the full product in English + each language
 WALKTHROUGH_REPLIES = {
     "utter_greet": "Hi, how is it going?",
     "utter_happy": "Great, carry on!",
@@ -28,7 +30,8 @@ def baked(request, bake_once):
 def test_matrix_is_not_empty_and_covers_every_choice():
     # 2 lines x 3 pipelines x 2 custom_actions x (6 stores + mongo-express, or Kubernetes with
     # 3 shared stores + mongo-express)
-    assert len(VALID) == 2 * 3 * 2 * (7 + 4)
+    assert len(valid_combinations()) == 2 * 3 * 2 * (7 + 4)
+    assert {a["language"] for a in VALID} == {"en", "de", "es", "fr", "pt", "it"}
     for key in ("nlu_pipeline", "tracker_store", "custom_actions"):
         assert {a[key] for a in VALID} >= (
             {True, False}
@@ -116,11 +119,15 @@ def test_files_follow_the_answers(baked):
 
 
 def test_walkthrough_replies_are_verbatim(baked):
-    _, bot = baked
+    answers, bot = baked
     responses = bot.yaml("domain.yml")["responses"]
-    for name, text in WALKTHROUGH_REPLIES.items():
-        assert responses[name] == [{"text": text}]
+    table = yaml.safe_load((TEMPLATE_DIR / "languages" / f"{answers['language']}.yml").read_text(encoding="utf-8"))
+    if answers["language"] == "en":
+        for name, text in WALKTHROUGH_REPLIES.items():
+            assert responses[name] == [{"text": text}]
+    assert {name: variants[0]["text"] for name, variants in responses.items()} == table["responses"]
     assert responses["utter_default"][0]["text"]  # a fallback reply, not []
+    assert f"language: {answers['language']}\n" in bot.text("config/config.yml")
 
 
 def test_sad_path_tells_a_joke_only_with_custom_actions(baked):

@@ -113,7 +113,7 @@ def expected_base_image(answers: dict, name: str) -> str:
     pins = LINE_PINS[answers["rasa_version"]]
     if name == "Dockerfile":
         return f"rasa/rasa-sdk:{pins['rasa_sdk']}"
-    return f"rasa/rasa:{pins['rasa']}" + ("-spacy-en" if answers["nlu_pipeline"] == "spacy" else "")
+    return f"rasa/rasa:{pins['rasa']}" + (f"-spacy-{answers['language']}" if answers["nlu_pipeline"] == "spacy" else "")
 
 
 # --- every Dockerfile ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 # state folder that its unprivileged user (1001) can write to. The trained model is NOT baked in:
 # ./models is mounted, so `make train` + `docker compose restart rasa` ships a new model.
 {%- set line = cookiecutter._pins.rasa_lines[cookiecutter.rasa_version] %}
-FROM rasa/rasa:{{ line.rasa }}{% if cookiecutter.nlu_pipeline == "spacy" %}-spacy-en{% endif %}
+FROM rasa/rasa:{{ line.rasa }}{% if cookiecutter.nlu_pipeline == "spacy" %}-spacy-{{ cookiecutter.language }}{% endif %}
 
 WORKDIR /app
 
