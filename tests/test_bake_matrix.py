@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
-
-from check_bot import check_bot, load_bot
 import yaml
 
+from check_bot import check_bot, load_bot
 from combinations import PINS, TEMPLATE_DIR, combo_id, language_combinations, valid_combinations
 
 VALID = valid_combinations() + language_combinations()  # the full product in English + each language
