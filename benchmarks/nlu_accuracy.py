@@ -2,7 +2,7 @@
 """Paraphrase evaluation of the template's NLU pipelines (a measurement, not a test).
 
 For each pipeline: bake a bot, ``rasa train nlu`` on its data/nlu.yml (fresh training cache,
-timed), load the model and parse every message of benchmarks/paraphrases.yml, then print
+timed), load the model and parse every message of benchmarks/paraphrases/<language>.yml, then print
 
     pipeline | train s | in-scope accuracy | out-of-scope caught | model size | ...
 
