@@ -25,7 +25,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 TESTS_DIR = ROOT / "tests"
 BOT_TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
-PARAPHRASES = BENCH_DIR / "paraphrases.yml"
+PARAPHRASES = BENCH_DIR / "paraphrases" / "en.yml"  # one file per language: paraphrases/<code>.yml
 PARSE_SCRIPT = BENCH_DIR / "parse_messages.py"
 SPACY_PROBE = BENCH_DIR / "spacy_probe.py"
 

@@ -2,7 +2,7 @@
 """Paraphrase evaluation of the template's NLU pipelines (a measurement, not a test).
 
 For each pipeline: bake a bot, ``rasa train nlu`` on its data/nlu.yml (fresh training cache,
-timed), load the model and parse every message of benchmarks/paraphrases.yml, then print
+timed), load the model and parse every message of benchmarks/paraphrases/<language>.yml, then print
 
     pipeline | train s | in-scope accuracy | out-of-scope caught | model size | ...
 
@@ -34,7 +34,6 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
-    BOT_TEMPLATE,
     PARAPHRASES,
     PARSE_SCRIPT,
     SPACY_PROBE,
@@ -105,7 +104,7 @@ def near_duplicates(texts: list[str], training: dict[str, str], threshold: float
 def training_examples(nlu_file: Path) -> dict[str, str]:
     """normalised text -> intent, from a Rasa 3 YAML NLU file."""
     examples = {}
-    for block in yaml.safe_load(nlu_file.read_text())["nlu"]:
+    for block in yaml.safe_load(nlu_file.read_text(encoding="utf-8"))["nlu"]:
         if "intent" not in block:
             continue
         for line in block["examples"].splitlines():
@@ -115,9 +114,14 @@ def training_examples(nlu_file: Path) -> dict[str, str]:
     return examples
 
 
-def load_paraphrases(nlu_file: Path = BOT_TEMPLATE / "data" / "nlu.yml") -> tuple[list[tuple[str, str]], list[str]]:
+def eval_file(language: str) -> Path:
+    """The held-out set of one language: paraphrases/<ISO code>.yml (see paraphrases/en.yml)."""
+    return PARAPHRASES.with_name(f"{language}.yml")
+
+
+def load_paraphrases(nlu_file: Path, language: str = "en") -> tuple[list[tuple[str, str]], list[str]]:
     """([(text, intent)], [out-of-scope text]); asserts that no text is a training example."""
-    data = yaml.safe_load(PARAPHRASES.read_text())
+    data = yaml.safe_load(eval_file(language).read_text(encoding="utf-8"))
     in_scope = [(text, intent) for intent, texts in data["in_scope"].items() for text in texts]
     out_of_scope = list(data["out_of_scope"])
     training = training_examples(nlu_file)
@@ -254,15 +258,17 @@ def spacy_overlay(venv: Path) -> tuple[dict[str, str], str]:
     return {"PYTHONPATH": str(overlay)}, f"overlay {overlay.name} (tests/spacy-stand-in.txt)"
 
 
-def prepare(name: str, root: Path, venv_for, env_for) -> Prepared:
+def prepare(name: str, root: Path, venv_for, env_for, language: str = "en") -> Prepared:
     """Bake the bot for ``name`` and write the config to train with."""
     flavour = name if name in TEMPLATE_PIPELINES else "light"
-    bot, _ = bake(root / "bots" / name, nlu_pipeline=flavour)
+    if name == "spacy" and language != "en":  # the venv's stand-in model is English
+        return Prepared(name, root, root, skipped=f"no {language} spaCy model in this venv")
+    bot, _ = bake(root / "bots" / name, nlu_pipeline=flavour, language=language)
     config = bot / "config" / "config.yml"
     if name == "rasa-default":
         source = rasa_init_config(venv_for(bot))
         config = bot / "config" / "rasa-init-config.yml"
-        config.write_text(source.read_text())
+        config.write_text(re.sub(r"(?m)^language: en$", f"language: {language}", source.read_text()))
         return Prepared(name, bot, config, note=f"config from {source.relative_to(venv_for(bot))} (= rasa init's)")
     if name in CANDIDATES:
         text = config.read_text()
@@ -355,14 +361,18 @@ def train_and_parse(
     )
 
 
-def evaluate(pipelines: list[str], repeats: int, root: Path, bytecode: str = "warm", log=print) -> dict:
+def evaluate(
+    pipelines: list[str], repeats: int, root: Path, bytecode: str = "warm", log=print, language: str = "en"
+) -> dict:
     """Run the evaluation; returns {"runs": [...], "skipped": {...}, "notes": {...}}.
 
     ``bytecode``: "warm" or "cold", see common.bytecode_env.
     """
-    in_scope, out_of_scope = load_paraphrases()
+    reference, _ = bake(root / "bots" / "reference", language=language)  # the training data as rendered
+    nlu_file = reference / "data" / "nlu.yml"
+    in_scope, out_of_scope = load_paraphrases(nlu_file, language)
     texts = [t for t, _ in in_scope] + out_of_scope
-    training = training_examples(BOT_TEMPLATE / "data" / "nlu.yml")
+    training = training_examples(nlu_file)
     log(
         f"paraphrases: {len(in_scope)} in scope, {len(out_of_scope)} out of scope; none is one of the "
         f"{len(training)} training examples ({', '.join(sorted(set(training.values())))})"
@@ -385,7 +395,7 @@ def evaluate(pipelines: list[str], repeats: int, root: Path, bytecode: str = "wa
 
     runs, skipped, notes = [], {}, {}
     for name in pipelines:
-        prep = prepare(name, root, venv_for, env_for)
+        prep = prepare(name, root, venv_for, env_for, language)
         prep.env = {**env_for(prep.bot), **prep.env}
         if prep.skipped:
             skipped[name] = prep.skipped
@@ -403,6 +413,26 @@ def evaluate(pipelines: list[str], repeats: int, root: Path, bytecode: str = "wa
                 f"out-of-scope caught {run.score.fallback_recall:.0%} ({time.perf_counter() - started:.0f} s in all)"
             )
     return {"runs": runs, "skipped": skipped, "notes": notes, "in_scope": in_scope, "out_of_scope": out_of_scope}
+
+
+def cross_validate(name: str, root: Path, language: str, folds: int = 5, bytecode: str = "warm") -> str:
+    """`rasa test nlu --cross-validation` on the bot's own training data: Rasa's intent summary."""
+    prep = prepare(name, root / "cv", rasa_venv, lambda bot: {}, language)
+    if prep.skipped:
+        return f"{name}: skipped ({prep.skipped})"
+    venv = rasa_venv(prep.bot)
+    run_dir = root / "cv" / "runs" / name
+    env = {**rasa_env(run_dir, venv=venv), **bytecode_env(venv, bytecode), **prep.env}
+    cmd = [str(venv / "bin" / "rasa"), "test", "nlu", "--cross-validation", "--folds", str(folds)]
+    cmd += ["--config", str(prep.config), "--nlu", "data/nlu.yml", "--out", str(run_dir / "results")]
+    timed = run_timed(cmd, cwd=prep.bot, env=env, log=run_dir / "cv.log", timeout=1800)
+    text = timed.log.read_text(encoding="utf-8", errors="replace")
+    summary = text.split("Intent evaluation results")[-1]
+    found = re.findall(r"(train|test) (Accuracy|F1-score): ([\d.]+) \(([\d.]+)\)", summary)
+    if timed.returncode != 0 or not found:
+        raise RuntimeError(f"{name}: rasa test nlu --cross-validation exited {timed.returncode}:\n{tail(timed.log)}")
+    figures = ", ".join(f"{split} {metric} {float(mean):.3f} (± {float(sd):.3f})" for split, metric, mean, sd in found)
+    return f"{name}: {folds}-fold intent {figures} ({timed.seconds:.0f} s)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -529,6 +559,13 @@ def main(argv: list[str] | None = None) -> int:
         "cold: compiled from source by every command, as the uv-built venv is (default: %(default)s)",
     )
     parser.add_argument("--json", help="also write the raw figures (and every parse) to this file")
+    languages = sorted(p.stem for p in PARAPHRASES.parent.glob("*.yml"))
+    parser.add_argument(
+        "--language", default="en", choices=languages, help="bake this language, score on paraphrases/<language>.yml"
+    )
+    parser.add_argument("--cross-validation", type=int, default=0, metavar="FOLDS",
+                        help="also run rasa test nlu --cross-validation with FOLDS folds")  # fmt: skip
+    parser.add_argument("--cv-pipelines", default="light", help="pipelines to cross-validate (default: %(default)s)")
     args = parser.parse_args(argv)
 
     names = [n.strip() for n in args.pipelines.split(",") if n.strip()]
@@ -536,12 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown pipelines {unknown}")
     root = work_dir(args.work_dir, "nlu-accuracy-")
-    print(f"machine: {machine_summary()}\nwork dir: {root}")
+    print(f"machine: {machine_summary()}\nwork dir: {root}\nlanguage: {args.language}")
     started = time.perf_counter()
-    evaluation = evaluate(names, args.repeats, root, bytecode=args.bytecode)
+    evaluation = evaluate(names, args.repeats, root, bytecode=args.bytecode, language=args.language)
     evaluation["notes"]["bytecode"] = args.bytecode
     print()
     print(report(evaluation))
+    if args.cross_validation:
+        print(f"\nCross-validation on the {args.language} training data (nlu_fallback counts as wrong):")
+        for name in [n.strip() for n in args.cv_pipelines.split(",") if n.strip()]:
+            print("  " + cross_validate(name, root, args.language, args.cross_validation, args.bytecode))
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
     if args.json:
         Path(args.json).write_text(json.dumps(to_json(evaluation), indent=1))

@@ -14,12 +14,15 @@ import keyword
 import re
 from pathlib import Path
 
-from slugify import slugify  # python-slugify, which cookiecutter depends on
+import yaml  # PyYAML and python-slugify: cookiecutter depends on both
+from slugify import slugify
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATE = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8"))
 PINS = TEMPLATE["_pins"]
 PUBLIC_KEYS = [key for key in TEMPLATE if not key.startswith("_")]
+# Every text a user reads or types, per language: languages/<code>.yml, one file a language.
+LANGUAGES_DIR = TEMPLATE_DIR / "languages"
 
 # The spellings cookiecutter itself accepts for a yes/no answer (cookiecutter.prompt.YesNoPrompt).
 YES = ("1", "true", "t", "yes", "y", "on")
@@ -61,6 +64,10 @@ def with_derived(answers: dict) -> dict:
     line = PINS["rasa_lines"].get(str(result.get("rasa_version")))
     if line:
         result.update(line)
+    language = str(result.get("language"))
+    if language in TEMPLATE.get("language", []):
+        result["texts"] = yaml.safe_load((LANGUAGES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        result["spacy_model"] = PINS["spacy_models"].get(language, "")  # of the -spacy-<language> image
     if "tracker_store" in result:
         store = result["tracker_store"]
         result["shared_store"] = store in SHARED_STORES
@@ -121,6 +128,13 @@ def combination_errors(answers: dict) -> list[str]:
             f"kubernetes=yes runs several Rasa replicas, which must share one tracker store; "
             f"tracker_store={answers['tracker_store']!r} keeps conversations inside one pod: answer "
             f"tracker_store={' | '.join(SHARED_STORES)}, or kubernetes=no."
+        )
+    spacy_languages = " | ".join(PINS["spacy_models"])  # the official rasa/rasa:*-spacy-<lang> images
+    if answers["nlu_pipeline"] == "spacy" and not answers["spacy_model"]:
+        errors.append(
+            f"nlu_pipeline=spacy runs on an official rasa/rasa:*-spacy-<lang> image, which exists for "
+            f"language={spacy_languages} only (you chose {answers['language']!r}): answer "
+            f"nlu_pipeline=light | diet, or language={spacy_languages}."
         )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")

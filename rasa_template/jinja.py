@@ -8,6 +8,8 @@ writes anything (the first thing it renders is the project folder's name).
 
 from __future__ import annotations
 
+import json
+
 from cookiecutter.exceptions import FailedHookException
 from jinja2.ext import Extension
 from jinja2.runtime import Context
@@ -37,3 +39,9 @@ class DerivedAnswers(Extension):
         super().__init__(environment)
         environment.context_class = _AnswersContext
         environment.filters["default_slug"] = answers.default_slug
+        environment.filters["yaml_string"] = yaml_string
+
+
+def yaml_string(text: str) -> str:
+    """A text as a double-quoted YAML scalar (JSON is valid YAML); non-ASCII letters stay readable."""
+    return json.dumps(text, ensure_ascii=False)

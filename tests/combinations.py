@@ -22,12 +22,22 @@ CHOICES: dict[str, list] = {
     if not key.startswith("_") and (isinstance(value, list) or isinstance(value, bool))
 }
 DATABASE_STORES = {"postgres", "redis", "mongo"}
+# Prompts that change a few files only: the full product keeps their default (six languages and the
+# chat page would multiply it by twelve); secondary_combinations() bakes each of their other values
+# with every value of every other prompt.
+LANGUAGE = "language"
+DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
+SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, "web_chat": COOKIECUTTER_JSON["web_chat"]}
+SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
 def is_valid(answers: dict) -> bool:
-    """The supported combinations: mongo-express only makes sense beside MongoDB, and Kubernetes
-    replicas need a tracker store they can share (a database server)."""
+    """The supported combinations: mongo-express only makes sense beside MongoDB, spaCy needs an
+    official image for the language, and Kubernetes replicas need a tracker store they can share
+    (a database server)."""
     if answers["mongo_express"] and answers["tracker_store"] != "mongo":
+        return False
+    if answers["nlu_pipeline"] == "spacy" and answers[LANGUAGE] not in SPACY_LANGUAGES:
         return False
     return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 
@@ -47,13 +57,41 @@ def runs_real_rasa_here(answers: dict) -> bool:
     return not (excluded or answers["mongo_express"] or answers["kubernetes"])
 
 
-def all_combinations() -> list[dict]:
-    keys = list(CHOICES)
-    return [dict(zip(keys, values)) for values in itertools.product(*CHOICES.values())]
+def all_combinations(**fixed: list) -> list[dict]:
+    """The product of the choices, secondary prompts at their default unless `fixed` says otherwise."""
+    choices = {**CHOICES, **{key: [value] for key, value in SECONDARY.items()}, **fixed}
+    return [dict(zip(choices, values)) for values in itertools.product(*choices.values())]
+
+
+def secondary_combinations() -> list[dict]:
+    """Valid combinations with a secondary prompt off its default: each such value with the default
+    answers, then greedily more until every (that value, value of another prompt) pair is covered."""
+    defaults = {key: COOKIECUTTER_JSON[key] if isinstance(COOKIECUTTER_JSON[key], bool) else values[0]
+                for key, values in CHOICES.items()}  # fmt: skip
+    chosen: list[dict] = []
+    for key, default in SECONDARY.items():
+        others = [value for value in CHOICES[key] if value != default]
+        candidates = [a for a in all_combinations(**{key: others}) if is_valid(a)]
+        chosen += [{**defaults, key: value} for value in others]
+
+        def pairs(answers: dict, key=key) -> set:
+            return {(answers[key], other, answers[other]) for other in CHOICES if other != key}
+
+        needed = set().union(*(pairs(a) for a in candidates)) - set().union(*(pairs(a) for a in chosen))
+        while needed:
+            best = max(candidates, key=lambda a: len(pairs(a) & needed))
+            chosen.append(best)
+            needed -= pairs(best)
+    return chosen
 
 
 def valid_combinations() -> list[dict]:
     return [answers for answers in all_combinations() if is_valid(answers)]
+
+
+def baked_combinations() -> list[dict]:
+    """What the fast tier bakes: the valid full product, then the secondary prompts' other values."""
+    return valid_combinations() + secondary_combinations()
 
 
 def invalid_combinations() -> list[dict]:

@@ -7,11 +7,12 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from check_bot import check_bot, load_bot
-from combinations import PINS, combo_id, valid_combinations
+from combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id, valid_combinations
 
-VALID = valid_combinations()
+VALID = baked_combinations()
 WALKTHROUGH_REPLIES = {
     "utter_greet": "Hi, how is it going?",
     "utter_happy": "Great, carry on!",
@@ -27,8 +28,11 @@ def baked(request, bake_once):
 
 def test_matrix_is_not_empty_and_covers_every_choice():
     # 2 lines x 3 pipelines x 2 custom_actions x (6 stores + mongo-express, or Kubernetes with
-    # 3 shared stores + mongo-express) x 2 web_chat
-    assert len(VALID) == 2 * 3 * 2 * (7 + 4) * 2
+    # 3 shared stores + mongo-express) in English with the chat page, then the other languages and
+    # web_chat=no with every answer of the other prompts
+    assert len(valid_combinations()) == 2 * 3 * 2 * (7 + 4)
+    assert {a["language"] for a in VALID} == {"en", "de", "es", "fr", "pt", "it"}
+    assert {a["web_chat"] for a in VALID} == {True, False}
     for key in ("nlu_pipeline", "tracker_store", "custom_actions"):
         assert {a[key] for a in VALID} >= (
             {True, False}
@@ -117,11 +121,15 @@ def test_files_follow_the_answers(baked):
 
 
 def test_walkthrough_replies_are_verbatim(baked):
-    _, bot = baked
+    answers, bot = baked
     responses = bot.yaml("domain.yml")["responses"]
-    for name, text in WALKTHROUGH_REPLIES.items():
-        assert responses[name] == [{"text": text}]
+    table = yaml.safe_load((TEMPLATE_DIR / "languages" / f"{answers['language']}.yml").read_text(encoding="utf-8"))
+    if answers["language"] == "en":
+        for name, text in WALKTHROUGH_REPLIES.items():
+            assert responses[name] == [{"text": text}]
+    assert {name: variants[0]["text"] for name, variants in responses.items()} == table["responses"]
     assert responses["utter_default"][0]["text"]  # a fallback reply, not []
+    assert f"language: {answers['language']}\n" in bot.text("config/config.yml")
 
 
 def test_sad_path_tells_a_joke_only_with_custom_actions(baked):

@@ -15,9 +15,9 @@ import check_jsonschema
 import jsonschema
 import pytest
 
-from combinations import DATABASE_STORES, PINS, combo_id, valid_combinations
+from combinations import DATABASE_STORES, PINS, combo_id, baked_combinations
 
-VALID = valid_combinations()
+VALID = baked_combinations()
 WITH_REDIS = [a for a in VALID if a["tracker_store"] == "redis"]
 WITH_MONGO_EXPRESS = [a for a in VALID if a["mongo_express"]]
 DOCKER_COMPOSE = Path(sys.executable).parent / "docker-compose"

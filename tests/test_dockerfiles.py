@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from combinations import PINS, valid_combinations
+from combinations import PINS, baked_combinations
 
 HADOLINT = Path(sys.executable).parent / "hadolint"
 LINE_PINS = PINS["rasa_lines"]
@@ -29,7 +29,7 @@ STATE_OWNER = "1001"  # the unprivileged user of the official rasa/rasa images
 def one_bot_per_dockerfile_variant() -> list[dict]:
     """The first valid combination of each (rasa_version, nlu_pipeline, custom_actions)."""
     chosen: dict[tuple, dict] = {}
-    for answers in valid_combinations():
+    for answers in baked_combinations():
         chosen.setdefault((answers["rasa_version"], answers["nlu_pipeline"], answers["custom_actions"]), answers)
     return list(chosen.values())
 
@@ -113,7 +113,7 @@ def expected_base_image(answers: dict, name: str) -> str:
     pins = LINE_PINS[answers["rasa_version"]]
     if name == "Dockerfile":
         return f"rasa/rasa-sdk:{pins['rasa_sdk']}"
-    return f"rasa/rasa:{pins['rasa']}" + ("-spacy-en" if answers["nlu_pipeline"] == "spacy" else "")
+    return f"rasa/rasa:{pins['rasa']}" + (f"-spacy-{answers['language']}" if answers["nlu_pipeline"] == "spacy" else "")
 
 
 # --- every Dockerfile ------------------------------------------------------------------------------

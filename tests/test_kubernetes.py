@@ -25,10 +25,10 @@ import yaml
 
 import check_bot
 import generate_env
-from combinations import PINS, combo_id, valid_combinations
+from combinations import PINS, combo_id, baked_combinations
 from kustomize import KUBECTL, documents, generated, kustomize
 
-VALID = [answers for answers in valid_combinations() if answers["kubernetes"]]
+VALID = [answers for answers in baked_combinations() if answers["kubernetes"]]
 HADOLINT = Path(sys.executable).parent / "hadolint"
 # The oldest and newest Kubernetes versions every manifest is validated against.
 K8S_VERSIONS = ["1.30.0", "1.37.0"]
@@ -169,7 +169,7 @@ def test_matrix_and_tools():
 
 
 def test_no_deploy_folder_without_kubernetes(bake_once):
-    answers = next(a for a in valid_combinations() if not a["kubernetes"] and a["tracker_store"] == "postgres")
+    answers = next(a for a in baked_combinations() if not a["kubernetes"] and a["tracker_store"] == "postgres")
     assert not bake_once(**answers).exists("deploy")
 
 

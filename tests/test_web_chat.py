@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 import web_chat_tools as tools
-from combinations import PINS, TEMPLATE_DIR, combo_id, valid_combinations
+from combinations import PINS, TEMPLATE_DIR, combo_id, baked_combinations
 
-WITH_PAGE = [a for a in valid_combinations() if a["web_chat"]]
-WITHOUT_PAGE = [a for a in valid_combinations() if not a["web_chat"]]
+WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
+WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
 TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
 PAGE_FILES = ["web/index.html", "web/chat.js", "web/chat.css", "web/nginx.conf", "web/vendor/SOURCE",
               "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip

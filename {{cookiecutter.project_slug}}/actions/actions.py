@@ -10,6 +10,7 @@ import logging
 import os
 import random
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,13 +18,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 logger = logging.getLogger(__name__)
 
-# Answered offline, so the bot works without internet access.
-JOKES = [
-    "Why did the robot go on holiday? It needed to recharge its batteries.",
-    "I told my computer I needed a break, and it said: no problem, I'll go to sleep.",
-    "Why was the chatbot so calm? It had plenty of cache to fall back on.",
-    "What do you call a bot that takes the long way round? R2-Detour.",
-]
+# Answered offline, so the bot works without internet access: one joke per line of jokes.txt,
+# in the bot's language. Edit that file to change them.
+JOKES_FILE = Path(__file__).with_name("jokes.txt")
+
+
+def local_jokes(path: Path = JOKES_FILE) -> list[str]:
+    """The non-empty lines of jokes.txt."""
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
 
 # Optional: a JSON endpoint answering {"joke": "..."}; set JOKE_API_URL to use it.
 JOKE_API_TIMEOUT_SECONDS = 2.0
@@ -41,9 +44,9 @@ def fetch_joke(url: str, timeout: float = JOKE_API_TIMEOUT_SECONDS) -> str | Non
 
 
 def pick_joke() -> str:
-    """A joke from JOKE_API_URL when it answers in time, else one of the local JOKES."""
+    """A joke from JOKE_API_URL when it answers in time, else one of the local jokes."""
     url = os.environ.get("JOKE_API_URL", "").strip()
-    return (fetch_joke(url) if url else None) or random.choice(JOKES)  # noqa: S311
+    return (fetch_joke(url) if url else None) or random.choice(local_jokes())  # noqa: S311
 
 
 class ActionJoke(Action):

@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions
-from actions.actions import JOKES, ActionJoke, fetch_joke
+from actions.actions import ActionJoke, fetch_joke, local_jokes
 
 
 def empty_tracker() -> Tracker:
@@ -25,6 +25,11 @@ def run_joke_action() -> list[dict]:
     return dispatcher.messages
 
 
+def test_local_jokes_are_there() -> None:
+    jokes = local_jokes()
+    assert jokes and all(joke.strip() == joke and joke for joke in jokes)
+
+
 def test_action_name_matches_domain() -> None:
     assert ActionJoke().name() == "action_joke"
 
@@ -33,7 +38,7 @@ def test_joke_is_told_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOKE_API_URL", raising=False)
     messages = run_joke_action()
     assert len(messages) == 1
-    assert messages[0]["text"] in JOKES
+    assert messages[0]["text"] in local_jokes()
 
 
 @pytest.fixture
@@ -65,7 +70,7 @@ def test_joke_comes_from_the_api_when_it_answers(joke_api, monkeypatch: pytest.M
 @pytest.mark.parametrize("path", ["/bad", "/missing"])
 def test_broken_api_falls_back_to_a_local_joke(joke_api, path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOKE_API_URL", f"{joke_api}{path}")
-    assert run_joke_action()[0]["text"] in JOKES
+    assert run_joke_action()[0]["text"] in local_jokes()
 
 
 def test_unreachable_api_returns_none_quickly() -> None:
