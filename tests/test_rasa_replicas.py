@@ -104,7 +104,7 @@ def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, m
     )
 
     sender = f"replicas-{uuid.uuid4().hex[:12]}"
-    turns = smoke_test.CONVERSATIONS["sad path"]
+    turns = smoke_test.conversations(bot.path)["sad path"]
     domain = smoke_test.load_domain(bot.path)
     jokes = smoke_test.local_jokes(bot.path)
     with contextlib.ExitStack() as stack:

@@ -3,10 +3,9 @@
 
     python3 scripts/smoke_test.py [--url http://localhost:5005] [--wait 60]
 
-Holds the happy path, the sad path (with the custom action's joke when the domain has
-action_joke), the bot challenge and an unknown message that must get the fallback reply.
-Expected texts are read from domain.yml, so the conversation follows your edits of the replies
-but fails when the bot answers with the wrong one. Exit 0: all replies right; 1: a wrong reply;
+Holds the bot's own test stories (tests/test_stories.yml, in the bot's language) and an unknown
+message that must get the fallback reply. Expected texts are read from domain.yml, so the
+conversation follows your edits but fails when the bot answers with the wrong reply. Exit 0: all replies right; 1: a wrong reply;
 2: the bot could not be asked (unreachable, too slow, or not answering like Rasa). Needs the
 standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
 """
@@ -14,7 +13,6 @@ standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
 from __future__ import annotations
 
 import argparse
-import ast
 import http.client
 import json
 import math
@@ -45,20 +43,34 @@ class Turn:
     expected: tuple[str, ...]  # response or action names, in order
 
 
-CONVERSATIONS = {
-    "happy path": [
-        Turn("hello", ("utter_greet",)),
-        Turn("I am great", ("utter_happy",)),
-        Turn("bye", ("utter_goodbye",)),
-    ],
-    "sad path": [
-        Turn("hi", ("utter_greet",)),
-        Turn("very sad", ("utter_cheer_up", JOKE)),
-        Turn("goodbye", ("utter_goodbye",)),
-    ],
-    "bot challenge": [Turn("are you a bot?", ("utter_iamabot",))],
-    "fallback": [Turn("zqx vlorp gnarf", ("utter_default",))],
-}
+UNKNOWN = "zqx vlorp gnarf"  # no language has it: the fallback reply must come
+
+
+def conversations(bot_dir: Path) -> dict[str, list[Turn]]:
+    """The bot's own test stories (tests/test_stories.yml, or .md on Rasa 2.x), plus the fallback."""
+    stories: dict[str, list[Turn]] = {}
+    markdown = bot_dir / "tests" / "test_stories.md"
+    if markdown.is_file():  # `## name`, `* intent: message`, `  - action`
+        name = ""
+        for line in (raw.strip() for raw in markdown.read_text(encoding="utf-8").splitlines()):
+            if line.startswith("## "):
+                name = line[3:].strip()
+                stories[name] = []
+            elif line.startswith("* ") and name:
+                stories[name].append(Turn(line.partition(":")[2].strip(), ()))
+            elif line.startswith("- ") and stories.get(name):
+                stories[name][-1] = Turn(stories[name][-1].message, (*stories[name][-1].expected, line[2:].strip()))
+    else:
+        data = load_yaml((bot_dir / "tests" / "test_stories.yml").read_text(encoding="utf-8")) or {}
+        for story in data.get("stories") or []:
+            turns = stories.setdefault(str(story.get("story")), [])
+            for step in story.get("steps") or []:
+                if "user" in step:
+                    turns.append(Turn(str(step["user"]).strip(), ()))
+                elif "action" in step and turns:
+                    turns[-1] = Turn(turns[-1].message, (*turns[-1].expected, str(step["action"])))
+    stories["fallback"] = [Turn(UNKNOWN, ("utter_default",))]
+    return stories
 
 
 def load_domain(bot_dir: Path) -> dict:
@@ -66,14 +78,13 @@ def load_domain(bot_dir: Path) -> dict:
 
 
 def local_jokes(bot_dir: Path) -> list[str]:
-    """The JOKES list of actions/actions.py, read without importing rasa_sdk."""
-    path = bot_dir / "actions" / "actions.py"
-    if not path.is_file():
-        return []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "JOKES" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    return []
+    """The jokes the action server tells offline (actions/jokes.txt, one a line)."""
+    path = bot_dir / "actions" / "jokes.txt"
+    return (
+        [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.is_file()
+        else []
+    )
 
 
 class SmokeError(Exception):
@@ -167,7 +178,7 @@ def run_smoke(url: str, bot_dir: Path = BOT_DIR, out=sys.stdout) -> list[str]:
     """Hold every conversation; return the failures (empty when the bot answered right)."""
     domain, jokes = load_domain(bot_dir), local_jokes(bot_dir)
     failures = []
-    for name, turns in CONVERSATIONS.items():
+    for name, turns in conversations(bot_dir).items():
         sender = f"smoke-{name.replace(' ', '-')}-{uuid.uuid4().hex[:8]}"
         for turn in turns:
             replies = send(url, sender, turn.message)
