@@ -25,7 +25,7 @@ import yaml
 
 import check_bot
 import generate_env
-from combinations import PINS, combo_id, baked_combinations
+from combinations import PINS, baked_combinations, combo_id
 from kustomize import KUBECTL, documents, generated, kustomize
 
 VALID = [answers for answers in baked_combinations() if answers["kubernetes"]]

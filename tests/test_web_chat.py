@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import web_chat_tools as tools
-from combinations import PINS, TEMPLATE_DIR, combo_id, baked_combinations
+from combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id
 
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]

@@ -5,9 +5,9 @@
 
 Holds the bot's own test stories (tests/test_stories.yml, in the bot's language) and an unknown
 message that must get the fallback reply. Expected texts are read from domain.yml, so the
-conversation follows your edits but fails when the bot answers with the wrong reply. Exit 0: all replies right; 1: a wrong reply;
-2: the bot could not be asked (unreachable, too slow, or not answering like Rasa). Needs the
-standard library and PyYAML (or ruamel.yaml, as in the Rasa images).
+conversation follows your edits but fails when the bot answers with the wrong reply.
+Exit 0: all replies right; 1: a wrong reply; 2: the bot could not be asked (unreachable, too
+slow, or not answering like Rasa). Needs PyYAML (or ruamel.yaml, as in the Rasa images).
 """
 
 from __future__ import annotations
