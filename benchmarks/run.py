@@ -249,7 +249,8 @@ def make_dev(work: Path, pipeline: str) -> dict:
     }
 
 
-def scaffold(args) -> dict:
+def scaffold(args, save) -> dict:
+    """Each finished run is saved at once (save(figures)): an interrupted benchmark keeps its runs."""
     work = Path(tempfile.mkdtemp(prefix="bench-scaffold-"))
     venv = toolchain.rasa_venv(harness.bake({}, work / "probe"))
     runs = []
@@ -259,8 +260,9 @@ def scaffold(args) -> dict:
             "template": template_classic(work / f"{n}-template", args.requests),
             "make_dev": {p: make_dev(work / f"{n}-dev-{p}", p) for p in args.dev_pipelines.split(",")},
         }
-        print(f"run {n}: {json.dumps(run, default=round)}", flush=True)
+        print(f"run {n}: {json.dumps(run)}", flush=True)
         runs.append(run)
+        save({"runs": runs, "requests": args.requests})
     shutil.rmtree(work, ignore_errors=True)
     return {"runs": runs, "requests": args.requests}
 
@@ -502,18 +504,20 @@ def main() -> int:
         return 0
     if args.command == "nlu" and not (HERE / "paraphrases" / f"{args.language}.yml").is_file():
         parser.error(f"no benchmarks/paraphrases/{args.language}.yml")
-    began = datetime.now(timezone.utc)
-    info = machine()
+    began, info = datetime.now(timezone.utc), machine()
+    kind = "scaffold" if args.command == "scaffold" else f"nlu-{args.language}"
+    out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
+
+    def save(figures: dict) -> None:
+        info["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        RESULTS.mkdir(exist_ok=True)
+        out.write_text(json.dumps({"date": began.isoformat(timespec="seconds"), "machine": info, **figures}, indent=1))
+        print(f"wrote {out.relative_to(ROOT)}; `python benchmarks/run.py report` puts it into the READMEs")
+
     try:
-        figures = scaffold(args) if args.command == "scaffold" else nlu(args)
+        save(scaffold(args, save) if args.command == "scaffold" else nlu(args))
     except toolchain.ToolchainError as error:
         raise SystemExit(f"ERROR: the pinned Rasa venv is not available: {error}") from error
-    kind = "scaffold" if args.command == "scaffold" else f"nlu-{args.language}"
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
-    info["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    out.write_text(json.dumps({"date": began.isoformat(timespec="seconds"), "machine": info, **figures}, indent=1))
-    print(f"wrote {out.relative_to(ROOT)}; `python benchmarks/run.py report` puts it into the READMEs")
     return 0
 
 
