@@ -152,10 +152,14 @@ def test_make_dev_serves_retrains_on_save_survives_bad_edits_and_stops_cleanly(b
 
         # Invalid YAML, then an intent removed that a rule still uses, then a half-saved file:
         # each is reported and the last good model keeps answering.
-        for broken in (good_domain + "responses: [unclosed\n",
-                       good_domain.replace("  - ask_weather\n", ""),
-                       good_domain[: len(good_domain) // 2]):  # fmt: skip
-            domain.write_text(broken)
+        for n, broken in enumerate((good_domain + "responses: [unclosed\n",
+                                    good_domain.replace("  - ask_weather\n", ""),
+                                    good_domain[: len(good_domain) // 2])):  # fmt: skip
+            if n == 0:  # saved as many editors do: a new file renamed over the old one (the watch must survive it)
+                (bot.path / "domain.yml.tmp").write_text(broken)
+                os.replace(bot.path / "domain.yml.tmp", domain)
+            else:
+                domain.write_text(broken)
             error = dev.expect(r"^ERROR: domain\.yml")
             assert "last good model keeps serving" in error
             assert dev.say("what is the weather like") == ["Always sunny in here."]

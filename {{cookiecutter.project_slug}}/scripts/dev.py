@@ -30,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = [ROOT / "data", ROOT / "domain.yml", ROOT / "domain", ROOT / "config" / "config.yml"]
 LOG = ROOT / ".rasa" / "dev.log"
+SUFFIXES = (".yml", ".yaml", ".md", ".py")
 
 
 def serve_rasa() -> None:
@@ -69,7 +70,7 @@ def training_payload() -> bytes:
     """config + domain + all training data as one YAML document (what POST /model/train reads)."""
     merged: dict = {}
     domain = sorted((ROOT / "domain").rglob("*.yml")) if (ROOT / "domain").is_dir() else [ROOT / "domain.yml"]
-    data = sorted(p for p in (ROOT / "data").rglob("*") if p.suffix in (".yml", ".yaml", ".md"))
+    data = sorted(p for p in (ROOT / "data").rglob("*") if p.suffix in SUFFIXES[:3])
     for path in [ROOT / "config" / "config.yml", *domain, *data]:
         for key, value in as_yaml(path).items():
             if isinstance(value, list):
@@ -86,6 +87,21 @@ def request(url: str, method: str = "GET", body: bytes | None = None, kind: str 
     with urllib.request.urlopen(req, timeout=3600) as response:  # noqa: S310 (our own localhost server)
         response.read()
         return response.headers
+
+
+def folders(has_actions: bool) -> list[Path]:
+    """The folders to watch. Folders, not files: editors that save by renaming a new file over the
+    old one would end a file's watch. Subfolders created later are watched after a restart."""
+    trees = [ROOT / "data", ROOT / "domain"] + ([ROOT / "actions"] if has_actions else [])
+    subfolders = [path for tree in trees for path in [tree, *tree.rglob("*")] if path.is_dir()]
+    return [ROOT, ROOT / "config", *(path for path in subfolders if "__pycache__" not in path.parts)]
+
+
+def watched(path: Path) -> bool:
+    """domain.yml, config/config.yml, and the YAML, Markdown and Python files under data/, domain/, actions/."""
+    if path in (ROOT / "domain.yml", ROOT / "config" / "config.yml"):
+        return True
+    return path.relative_to(ROOT).parts[0] in ("data", "domain", "actions") and path.suffix in SUFFIXES
 
 
 def has_current_model() -> bool:
@@ -176,8 +192,7 @@ def main() -> int:
             except ValueError as error:
                 print(f"ERROR: the bot does not train yet (fix it and save):\n{error}")
         print(f"Talk to it: POST {api}/webhooks/rest/webhook (make smoke RASA_URL={api}). Watching for saves.")
-        watched = [w for w in WATCHED if w.exists()] + ([ROOT / "actions"] if has_actions else [])
-        for changes in watch(*watched, watch_filter=lambda _, path: path.endswith((".yml", ".yaml", ".md", ".py"))):
+        for changes in watch(*folders(has_actions), watch_filter=lambda _, path: watched(Path(path)), recursive=False):
             changed = sorted({Path(p).relative_to(ROOT).as_posix() for _, p in changes})
             if actions := [p for p in changed if p.startswith("actions/")]:
                 stop(servers["actions"])
