@@ -460,8 +460,9 @@ def nlu_table(result: dict, short: bool = False) -> str:
     ]
     return (
         f"Language `{result['language']}`: {result['in_scope']} held-out paraphrases and "
-        f"{result['out_of_scope']} out-of-scope messages (`benchmarks/results/{result['file']}`).\n\n"
-        + table(headers, rows)
+        f"{result['out_of_scope']} out-of-scope messages (`benchmarks/results/{result['file']}`; train times at load "
+        f"average {result['machine']['load_avg_at_start'][0]}–{result['machine']['load_avg_at_end'][0]} on "
+        f"{result['machine']['cpus']} CPUs; accuracy does not depend on load).\n\n" + table(headers, rows)
     )
 
 
