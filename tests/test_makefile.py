@@ -57,3 +57,10 @@ def test_check_fails_on_a_broken_bot(bake):
     result = make(bot, "check")
     assert result.returncode != 0
     assert "'utter_hapy', which has no response" in result.stderr
+
+
+def test_dev_steps_parse(bake_once):
+    dry_run = make(bake_once(), "-n", "dev", "dev-docker")
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "/bin/python scripts/dev.py" in dry_run.stdout
+    assert "python scripts/dev.py --host 0.0.0.0" in dry_run.stdout
