@@ -25,28 +25,13 @@ import warnings
 from pathlib import Path
 
 import check_bot
+from generate_env import settings
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = [ROOT / "data", ROOT / "domain.yml", ROOT / "domain", ROOT / "config" / "config.yml"]
 LOG = ROOT / ".rasa" / "dev.log"
 SUFFIXES = (".yml", ".yaml", ".md", ".py")
-
-
-def serve_rasa() -> None:
-    """`dev.py rasa ARGS`: run the rasa CLI on this host, with the token read from the environment.
-
-    The token never appears in a process's arguments (`ps` shows them to every user), and Rasa 2.8,
-    whose `rasa run` has no --interface option, stays on the host asked for (Sanic's run is wrapped).
-    """
-    import sanic
-
-    run = sanic.Sanic.run
-    sanic.Sanic.run = lambda app, *args, **kwargs: run(app, *args, **{**kwargs, "host": os.environ["DEV_HOST"]})
-    sys.argv = [*sys.argv[1:], "--auth-token", os.environ["RASA_AUTH_TOKEN"]]
-    from rasa.__main__ import main
-
-    main()
 
 
 def as_yaml(path: Path) -> dict:
@@ -155,9 +140,8 @@ def main() -> int:
         from watchfiles import watch
     except ImportError:
         sys.exit("ERROR: watchfiles is missing. Fix: make venv (it is pinned in requirements/).")
-    dotenv = (ROOT / ".env").read_text().splitlines() if (ROOT / ".env").is_file() else []
-    env = dict(os.environ, DEV_HOST=args.host, SANIC_HOST=args.host, RASA_TELEMETRY_ENABLED="false")
-    env.update(line.split("=", 1) for line in dotenv if "=" in line and not line.startswith("#"))
+    env = dict(os.environ, RASA_HOST=args.host, SANIC_HOST=args.host, RASA_TELEMETRY_ENABLED="false")
+    env.update(settings((ROOT / ".env").read_text(encoding="utf-8")) if (ROOT / ".env").is_file() else {})
     token, api = env.get("RASA_AUTH_TOKEN", "change-me"), f"http://127.0.0.1:{args.port}"
     if token == "change-me":
         sys.exit("ERROR: no RASA_AUTH_TOKEN in .env. Fix: make .env")
@@ -167,7 +151,7 @@ def main() -> int:
     LOG.parent.mkdir(exist_ok=True)
     (ROOT / ".rasa" / "dev-endpoints.yml").write_text(yaml.safe_dump(endpoints))
     log = open(LOG, "ab")  # noqa: SIM115 (open for the whole session)
-    argv = {"rasa": [__file__, "rasa", "run", "--enable-api", "-p", str(args.port), "--endpoints",
+    argv = {"rasa": ["scripts/rasa_run.py", "run", "--enable-api", "-p", str(args.port), "--endpoints",
                      ".rasa/dev-endpoints.yml", "--credentials", "config/credentials.yml"],
             "actions": ["-m", "rasa_sdk", "-p", str(args.actions_port), "--actions", "actions"]}  # fmt: skip
 
@@ -212,9 +196,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["rasa"]:
-        serve_rasa()
-    else:
-        for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or `kill`: stop cleanly, even if started in the background
-            signal.signal(sig, signal.default_int_handler)
-        sys.exit(main())
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or `kill`: stop cleanly, even if started in the background
+        signal.signal(sig, signal.default_int_handler)
+    sys.exit(main())

@@ -1,7 +1,9 @@
 """`rasa ARGS`, with `--auth-token` taken from $RASA_AUTH_TOKEN for `rasa run`.
 
 The token is added inside this process, so it never appears in a process list (`ps` shows every
-process's arguments to every user of the host). Docker Compose and Kubernetes start Rasa this way.
+process's arguments to every user of the host). Docker Compose, Kubernetes and `make dev` start
+Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
+has no --interface option).
 """
 
 import os
@@ -9,6 +11,12 @@ import sys
 
 from rasa.__main__ import main
 
+host = os.environ.get("RASA_HOST")
+if host:
+    import sanic
+
+    run = sanic.Sanic.run
+    sanic.Sanic.run = lambda app, *args, **kwargs: run(app, *args, **{**kwargs, "host": host})
 args = sys.argv[1:]
 token = os.environ.get("RASA_AUTH_TOKEN", "")
 if args[:1] == ["run"] and args[1:2] != ["actions"] and token and "--auth-token" not in args:
