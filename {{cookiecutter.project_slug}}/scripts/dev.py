@@ -25,8 +25,8 @@ import warnings
 from pathlib import Path
 
 import check_bot
-from generate_env import settings
 import yaml
+from generate_env import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = [ROOT / "data", ROOT / "domain.yml", ROOT / "domain", ROOT / "config" / "config.yml"]
