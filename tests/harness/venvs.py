@@ -6,8 +6,8 @@ A rendered bot names its Python in ``.python-version`` and its packages in
 
     ${COOKIECUTTER_RASA_CACHE:-~/.cache/cookiecutter-rasa}/venvs/rasa-<line>-<lock sha256[:12]>
 
-Builds run in a temporary folder, are renamed into place, then stamped; a file lock serialises
-parallel workers. Bytecode is compiled (the Docker stand-in images copy the venv as it is).
+plus pip. Builds run in a temporary folder, are renamed into place, then stamped; a file lock
+serialises parallel workers. Bytecode is compiled (the Docker stand-in images copy the venv as it is).
 """
 
 from __future__ import annotations
@@ -162,6 +162,11 @@ def build_venv(target: Path, python: Path, lock: Path | None = None, packages: l
         into_rest = ["--compile-bytecode", "--python", tmp / "bin" / "python"]
         if lock:
             checked([*into, "sync", *into_rest, lock], f"uv pip sync {lock.name}", timeout=timeout)
+            # pip, as `python -m venv` and the official images have it (the stand-in images run
+            # `pip install`, the tests `pip check`): the interpreter's ensurepip version, via uv.
+            pip = subprocess.run([python, "-c", "import ensurepip; print(ensurepip.version())"],
+                                 capture_output=True, text=True, timeout=60, check=True).stdout.strip()  # fmt: skip
+            checked([*into, "install", *into_rest, f"pip=={pip}"], f"uv pip install pip=={pip}")
         else:
             checked([*into, "install", *into_rest, *packages], f"uv pip install {target.name}", timeout=timeout)
         checked([uv, "pip", "check", "--python", tmp / "bin" / "python"], f"uv pip check {target.name}")
