@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the database servers the real-Rasa tests talk to answer on 127.0.0.1:
 # PostgreSQL on 5432 (trust auth for root) and Redis on 6379. Uses running ones when they
-# answer (this project's machines start them); otherwise installs Debian's packages and starts them.
+# answer; otherwise installs Debian's packages and starts them.
 #   scripts/services.sh            # idempotent; prints what it did
 set -euo pipefail
 
@@ -24,7 +24,7 @@ else
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 30); do postgres_up && break; sleep 1; done
   postgres_up || { echo "services: PostgreSQL did not start (see /var/log/postgresql)" >&2; exit 1; }
-  # Trust local TCP connections for the test role, as on this project's machines.
+  # The role the tests connect as.
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='root'\" | grep -q 1 || createuser -s root"
 fi
 

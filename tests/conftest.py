@@ -1,4 +1,4 @@
-"""Shared fixtures: baking the template with pytest-cookies and reading the result."""
+"""Shared fixtures: baking the template (harness.bots.bake) and reading the result."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
+from combinations import REAL_RASA_EXCLUDED
+from harness import bots  # also puts the bot template's scripts/ (check_bot, smoke_test) on sys.path
 
-BOT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-# The bot checker lives in the rendered bot; the tests import that same file, without leaving
-# __pycache__ in the template (it would be copied into every baked bot).
+# The tests import the bot's own scripts without leaving __pycache__ in the template (it would be
+# copied into every baked bot).
 sys.dont_write_bytecode = True
-sys.path.insert(0, str(BOT_TEMPLATE / "scripts"))
 
 
 def pytest_report_header(config) -> list[str]:
@@ -42,25 +41,26 @@ class Baked:
         return sorted(p for p in self.path.rglob("*") if p.is_file())
 
 
-def _baker(cookies_fixture):
+def _baker(tmp_path_factory):
     def _bake(**answers) -> Baked:
-        result = cookies_fixture.bake(extra_context=answers, template=str(TEMPLATE_DIR))
-        assert result.exit_code == 0, f"bake failed for {answers}: {result.exception!r}"
-        return Baked(Path(result.project_path))
+        try:
+            return Baked(bots.bake(answers, tmp_path_factory.mktemp("bake")))
+        except Exception as exc:  # a hook rejected the answers: say which
+            pytest.fail(f"bake failed for {answers}: {exc!r}", pytrace=False)
 
     return _bake
 
 
 @pytest.fixture
-def bake(cookies):
+def bake(tmp_path_factory):
     """bake(**answers) -> Baked, in a fresh folder; fails the test with the hook's error."""
-    return _baker(cookies)
+    return _baker(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def bake_once(cookies_session):
+def bake_once(tmp_path_factory):
     """Like bake, but each combination of answers is baked once per session (read-only use)."""
-    baker, baked = _baker(cookies_session), {}
+    baker, baked = _baker(tmp_path_factory), {}
 
     def _bake(**answers) -> Baked:
         key = json.dumps(answers, sort_keys=True)

@@ -34,13 +34,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
+import smoke_test
 from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 
 pytestmark = pytest.mark.docker
@@ -114,7 +114,7 @@ def docker_env():
         _sandbox("down", env, 300)
 
 
-class Bot:
+class ComposeProject:
     """A baked bot driven the way its README says, against the sandbox."""
 
     def __init__(self, path: Path, env: dict) -> None:
@@ -150,28 +150,7 @@ class Bot:
         return result.stdout + result.stderr
 
 
-def post(sender: str, message: str, timeout: float = 30) -> list[dict]:
-    request = urllib.request.Request(
-        f"{URL}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (127.0.0.1)
-        return json.load(response)
-
-
-def first_right_greeting(sender: str, deadline: float) -> list[dict]:
-    """POST "hello" until the bot answers (it is healthy already after --wait), return the reply."""
-    while True:
-        try:
-            return post(sender, "hello")
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def tracker_texts(bot: Bot, sender: str) -> list[tuple[str, str]]:
+def tracker_texts(bot: ComposeProject, sender: str) -> list[tuple[str, str]]:
     token = bot.settings["RASA_AUTH_TOKEN"]
     with urllib.request.urlopen(f"{URL}/conversations/{sender}/tracker?token={token}", timeout=30) as response:  # noqa: S310
         events = json.load(response)["events"]
@@ -183,7 +162,7 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def image_size_mb(bot: Bot, image: str) -> float:
+def image_size_mb(bot: ComposeProject, image: str) -> float:
     size = bot.run("docker", "image", "inspect", "--format", "{{.Size}}", image).stdout.strip()
     return int(size) / 1e6
 
@@ -203,7 +182,7 @@ def test_bots_cover_every_store_with_a_stand_in():
 def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_property):
     name = f"e2e {answers['rasa_version']} {answers['tracker_store']} {answers['nlu_pipeline']}"
     baked = bake(project_name=name, **answers)
-    bot = Bot(baked.path, docker_env)
+    bot = ComposeProject(baked.path, docker_env)
     actions = answers["custom_actions"]
     sdk = PINS["rasa_lines"][answers["rasa_version"]]["rasa_sdk"]
     lock = open(Path(docker_env["DOCKER_HOST"][len("unix://") :]).parent / "e2e.lock", "w")  # noqa: SIM115
@@ -230,9 +209,10 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
         start = time.monotonic()
         bot.timed("make_up_s", "make", "up", env=up_env, timeout=900)
         sender = f"walkthrough-{uuid.uuid4().hex[:8]}"
-        reply = first_right_greeting(sender, time.monotonic() + 120)
+        smoke_test.wait_until_up(URL, 120)  # healthy already after --wait; the first answer may lag
+        reply = smoke_test.send(URL, sender, "hello")
         bot.timings["up_to_first_answer_s"] = round(time.monotonic() - start, 1)
-        assert reply == [{"recipient_id": sender, "text": GREETING}]
+        assert reply == [GREETING]
 
         smoke = bot.run(sys.executable, "scripts/smoke_test.py", "--url", URL, timeout=300)
         assert "smoke test passed" in smoke.stdout, smoke.stdout
@@ -257,7 +237,7 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
             assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
         else:
             assert kept == [], f"in_memory kept a conversation across a restart: {kept}"
-        assert post(f"after-restart-{uuid.uuid4().hex[:8]}", "hello")[0]["text"] == GREETING
+        assert smoke_test.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
     except BaseException:
         print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
         raise

@@ -26,10 +26,12 @@ from pathlib import Path
 import pytest
 
 import check_bot
-import rasa_harness as harness
 import smoke_test
-import toolchain
 from combinations import CHOICES, pairwise, runs_real_rasa_here, valid_combinations
+from harness import mongo, rasa_cli, stores, venvs
+from harness.bots import RasaProject, prepare
+from harness.processes import Service
+from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 
 pytestmark = pytest.mark.rasa
 
@@ -98,19 +100,19 @@ class Session:
     def __init__(self, root) -> None:
         self.root = root
         self.models = root / "models"
-        self.bots: dict[str, harness.Bot] = {}
+        self.bots: dict[str, RasaProject] = {}
 
-    def bot(self, answers: dict) -> harness.Bot:
+    def bot(self, answers: dict) -> RasaProject:
         key = bot_id(answers)
         if key not in self.bots:
             try:
-                self.bots[key] = harness.prepare({**answers, "mongo_express": False}, self.root / key)
-            except toolchain.ToolchainUnavailable as exc:
-                harness.unavailable(exc)
+                self.bots[key] = prepare({**answers, "mongo_express": False}, self.root / key)
+            except venvs.ToolchainUnavailable as exc:
+                venvs.unavailable(exc)
         return self.bots[key]
 
     def model(self, answers: dict):
-        return harness.train(self.bot(answers), self.models)
+        return rasa_cli.train(self.bot(answers), self.models)
 
 
 @pytest.fixture(scope="session")
@@ -119,23 +121,23 @@ def e2e(tmp_path_factory) -> Session:
 
 
 @contextlib.contextmanager
-def local_store(bot: harness.Bot, workdir):
+def local_store(bot: RasaProject, workdir):
     """The bot's tracker store on 127.0.0.1: a fresh PostgreSQL database, a Redis db index, a
     Mongo emulator, or a file in the bot folder; cleaned up afterwards."""
     kind = bot.answers["tracker_store"]
-    store = harness.Store(kind=kind, bot=bot, redis_db=REDIS_DB)
+    store = stores.Store(kind=kind, bot=bot, redis_db=REDIS_DB)
     if kind == "postgres":
-        store.postgres_db = harness.create_postgres_db(f"rasa_e2e_{uuid.uuid4().hex[:12]}")
+        store.postgres_db = stores.create_postgres_db(f"rasa_e2e_{uuid.uuid4().hex[:12]}")
         try:
             yield store
         finally:
-            harness.drop_postgres_db(store.postgres_db)
+            stores.drop_postgres_db(store.postgres_db)
     elif kind == "mongo":
         try:
-            harness.mongoeco_venv()  # built once; needs Python 3.13
-        except toolchain.ToolchainUnavailable as exc:
-            harness.unavailable(exc)
-        with harness.mongo_emulator(workdir) as store.mongo:
+            mongo.mongoeco_venv()  # built once; needs Python 3.13
+        except venvs.ToolchainUnavailable as exc:
+            venvs.unavailable(exc)
+        with mongo.mongo_emulator(workdir) as store.mongo:
             print(f"tracker store: the mongoeco wire-protocol EMULATOR at {store.mongo.url}, not a real MongoDB")
             yield store
     else:
@@ -161,7 +163,7 @@ def test_combinations_cover_every_pair_of_choices():
 
 @pytest.mark.parametrize("answers", MODEL_COMBINATIONS, ids=model_id)
 def test_data_validates_without_warnings(e2e, answers):
-    result = harness.validate(e2e.bot(answers))
+    result = rasa_cli.validate(e2e.bot(answers))
     result.check()
     assert unexpected_lines(result.output) == [], f"rasa data validate warned:\n{result.tail()}"
 
@@ -169,14 +171,14 @@ def test_data_validates_without_warnings(e2e, answers):
 @pytest.mark.parametrize("answers", MODEL_COMBINATIONS, ids=model_id)
 def test_every_test_story_passes(e2e, answers, tmp_path):
     bot = e2e.bot(answers)
-    results = harness.run_test_stories(bot, e2e.model(answers), tmp_path / "results")
+    results = rasa_cli.run_test_stories(bot, e2e.model(answers), tmp_path / "results")
     assert results.passed, results.summary()
     assert results.stories >= 3 and not results.warned, results.summary()  # happy, sad, bot challenge
 
 
 @pytest.mark.parametrize("answers", [a for a in MODEL_COMBINATIONS if a["custom_actions"]], ids=model_id)
 def test_bots_own_action_tests_pass(e2e, answers):
-    result = harness.run(e2e.bot(answers), "python", "-m", "pytest", "tests", "-p", "no:cacheprovider", label="pytest")
+    result = rasa_cli.run(e2e.bot(answers), "python", "-m", "pytest", "tests", "-p", "no:cacheprovider", label="pytest")
     result.check()
     summary = result.output.strip().splitlines()[-1]
     assert re.search(r"\b\d+ passed\b", summary) and not re.search(r"failed|error|skipped", summary), summary
@@ -190,7 +192,7 @@ def test_spacy_stand_in_leaves_the_rasa_venv_consistent(e2e):
     site_packages = next((bot.venv / "lib").glob("python3.*/site-packages"))
     added = {p.name for p in overlay.iterdir() if not p.name.startswith(".") and p.name != "bin"}
     assert added and not added & {p.name for p in site_packages.iterdir()}
-    result = harness.run(bot, "python", "-m", "pip", "check", label="pip-check")
+    result = rasa_cli.run(bot, "python", "-m", "pip", "check", label="pip-check")
     print(result.output)
     assert result.returncode == 0 and "No broken requirements found" in result.output, result.output
 
@@ -198,7 +200,7 @@ def test_spacy_stand_in_leaves_the_rasa_venv_consistent(e2e):
 # --- per combination: conversations and persistence -------------------------------------------
 
 
-def hold(server: harness.Server, sender: str, messages: list[str]) -> list[list[str]]:
+def hold(server: Service, sender: str, messages: list[str]) -> list[list[str]]:
     return [smoke_test.send(server.url, sender, message) for message in messages]
 
 
@@ -211,11 +213,11 @@ def test_conversations_and_persistence(e2e, answers, tmp_path, monkeypatch):
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(local_store(bot, tmp_path))
         if store.kind == "redis":
-            stack.callback(harness.delete_redis_keys, REDIS_DB, f"tracker:{sender}", "tracker:smoke-*")
-        actions = stack.enter_context(harness.action_server(bot)) if answers["custom_actions"] else None
-        endpoints, env = harness.local_endpoints(bot, store, action_url=actions and f"{actions.url}/webhook")
+            stack.callback(stores.delete_redis_keys, REDIS_DB, f"tracker:{sender}", "tracker:smoke-*")
+        actions = stack.enter_context(action_server(bot)) if answers["custom_actions"] else None
+        endpoints, env = stores.local_endpoints(bot, store, action_url=actions and f"{actions.url}/webhook")
 
-        with harness.rasa_server(bot, model, endpoints, env=env) as rasa:
+        with rasa_server(bot, model, endpoints, env=env) as rasa:
             # The bot's own smoke test: happy path, sad path, bot challenge, fallback, exact replies.
             out = io.StringIO()
             failures = smoke_test.run_smoke(rasa.url, bot.path, out=out)
@@ -232,13 +234,13 @@ def test_conversations_and_persistence(e2e, answers, tmp_path, monkeypatch):
                 assert "Received request to run 'action_joke'" in actions.log_text(), "the action server was not called"
             else:
                 assert replies[1] == [cheer_up], replies
-            assert harness.user_texts(harness.tracker(rasa, sender)["events"]) == messages
+            assert user_texts(tracker(rasa, sender)["events"]) == messages
             if store.kind in PERSISTENT_STORES:
                 assert store.user_texts(sender) == messages, f"{store.kind} store does not hold the conversation"
 
         # A new Rasa process: only a real store still knows the conversation.
-        with harness.rasa_server(bot, model, endpoints, env=env) as rasa:
-            after_restart = harness.user_texts(harness.tracker(rasa, sender)["events"])
+        with rasa_server(bot, model, endpoints, env=env) as rasa:
+            after_restart = user_texts(tracker(rasa, sender)["events"])
             if store.kind in PERSISTENT_STORES:
                 assert after_restart == messages, f"lost after a restart with the {store.kind} store: {after_restart}"
                 assert store.user_texts(sender) == messages
@@ -270,16 +272,16 @@ BROKEN_STORY_CASES = [
 ]
 
 
-def copy_bot(bot: harness.Bot, folder) -> harness.Bot:
+def copy_bot(bot: RasaProject, folder) -> RasaProject:
     """A copy of a baked bot (without run state), sharing its venv."""
-    copy = harness.Bot(path=folder / "bot", venv=bot.venv, scratch=folder / "scratch", answers=bot.answers,
+    copy = RasaProject(path=folder / "bot", venv=bot.venv, scratch=folder / "scratch", answers=bot.answers,
                        env=dict(bot.env))  # fmt: skip
     shutil.copytree(bot.path, copy.path, ignore=shutil.ignore_patterns("state", ".rasa", "results", "models"))
     copy.scratch.mkdir(parents=True)
     return copy
 
 
-def broken_copy(bot: harness.Bot, tmp_path, relative: str, old: str, new: str) -> harness.Bot:
+def broken_copy(bot: RasaProject, tmp_path, relative: str, old: str, new: str) -> RasaProject:
     """A copy of a passing bot with one text replaced in one file (asserting it was there)."""
     copy = copy_bot(bot, tmp_path)
     path = copy.path / relative
@@ -296,7 +298,7 @@ def test_tier_fails_when_a_test_story_expects_something_else(e2e, tmp_path, answ
     bot, model = e2e.bot(answers), e2e.model(answers)
     relative, breakages = BROKEN_STORIES[answers["rasa_version"]]
     broken = broken_copy(bot, tmp_path, relative, *breakages[breakage])
-    results = harness.run_test_stories(broken, model, tmp_path / "results")
+    results = rasa_cli.run_test_stories(broken, model, tmp_path / "results")
     assert not results.passed, results.summary()
     assert any(name.startswith("happy path") for name in results.failed), results.summary()
 
@@ -304,7 +306,7 @@ def test_tier_fails_when_a_test_story_expects_something_else(e2e, tmp_path, answ
 def test_tier_fails_when_a_story_uses_an_undeclared_action(e2e, tmp_path):
     bot = e2e.bot(BROKEN_BASE)
     broken = broken_copy(bot, tmp_path, "data/stories.yml", "action: utter_happy", "action: utter_undeclared")
-    result = harness.validate(broken)
+    result = rasa_cli.validate(broken)
     problems = unexpected_lines(result.output)
     assert any("utter_undeclared" in line for line in problems), result.tail()
 
@@ -314,10 +316,10 @@ def test_tier_fails_when_the_bot_gives_a_wrong_reply(e2e, tmp_path, monkeypatch)
     monkeypatch.delenv("JOKE_API_URL", raising=False)
     bot, model = e2e.bot(BROKEN_BASE), e2e.model(BROKEN_BASE)
     broken = broken_copy(bot, tmp_path, "domain.yml", "Hi, how is it going?", "Hello, how are you today?")
-    store = harness.Store(kind=bot.answers["tracker_store"], bot=broken)
-    with harness.action_server(bot) as actions:
-        endpoints, env = harness.local_endpoints(broken, store, action_url=f"{actions.url}/webhook")
-        with harness.rasa_server(broken, model, endpoints, env=env) as rasa:
+    store = stores.Store(kind=bot.answers["tracker_store"], bot=broken)
+    with action_server(bot) as actions:
+        endpoints, env = stores.local_endpoints(broken, store, action_url=f"{actions.url}/webhook")
+        with rasa_server(broken, model, endpoints, env=env) as rasa:
             failures = smoke_test.run_smoke(rasa.url, broken.path, out=io.StringIO())
     assert any("utter_greet" in failure for failure in failures), failures
 
@@ -337,7 +339,7 @@ def test_2_8_data_converts_into_data_rasa_3_6_validates(e2e, tmp_path):
     before = set(bot.path.glob("*/*.yml"))
     for kind, source, out in [("nlu", "data/nlu.md", "data"), ("core", "data/stories.md", "data"),
                               ("core", "tests/test_stories.md", "tests")]:  # fmt: skip
-        harness.run(bot, "rasa", "data", "convert", kind, "-f", "yaml", "--data", source, "--out", out,
+        rasa_cli.run(bot, "rasa", "data", "convert", kind, "-f", "yaml", "--data", source, "--out", out,
                     label="convert").check()  # fmt: skip
         (bot.path / source).unlink()
     target = e2e.bot({**answers, "rasa_version": "3.6"})
@@ -354,6 +356,6 @@ def test_2_8_data_converts_into_data_rasa_3_6_validates(e2e, tmp_path):
         assert 'version: "2.0"' in text, path
         (migrated.path / path.parent.name / path.name).write_text(text.replace('version: "2.0"', 'version: "3.1"'))
     assert check_bot.check_bot(migrated.path) == []
-    result = harness.validate(migrated)
+    result = rasa_cli.validate(migrated)
     result.check()
     assert unexpected_lines(result.output) == [], result.tail()

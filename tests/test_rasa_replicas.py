@@ -1,7 +1,7 @@
 """Real Rasa, the Kubernetes way: two `rasa run` replicas share one conversation.
 
 A kubernetes=yes bot is baked; the endpoints.yml of its ConfigMap (as `kubectl kustomize` builds
-it) is used with the hosts pointed at 127.0.0.1 (harness.local_endpoints): the tracker store is the
+it) is used with the hosts pointed at 127.0.0.1 (harness.stores.local_endpoints): the tracker store is the
 local PostgreSQL or Redis, the lock store the local Redis on its own db index. Two Rasa processes
 (two "pods") and one action server run; the walkthrough's sad path alternates between them.
 
@@ -26,9 +26,11 @@ import pytest
 import yaml
 
 import generate_env
-import rasa_harness as harness
 import smoke_test
-import toolchain
+from harness import rasa_cli, stores, venvs
+from harness.bots import RasaProject, prepare
+from harness.processes import LOCAL
+from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 from kustomize import documents, generated, kustomize
 
 pytestmark = pytest.mark.rasa
@@ -44,7 +46,7 @@ class RedisMonitor:
     LINE = re.compile(r"^\+(\d+\.\d+) \[(\d+) [^\]]*\] (.*)$")
 
     def __init__(self) -> None:
-        self.sock = socket.create_connection((harness.LOCAL, int(harness.LOCAL_REDIS["port"])), timeout=10)
+        self.sock = socket.create_connection((LOCAL, int(stores.LOCAL_REDIS["port"])), timeout=10)
         self.sock.sendall(b"MONITOR\r\n")
         self.file = self.sock.makefile("rb")
         assert self.file.readline().strip() == b"+OK", "Redis refused MONITOR"
@@ -70,7 +72,7 @@ class RedisMonitor:
         self.sock.close()
 
 
-def configmap_endpoints(bot: harness.Bot) -> Path:
+def configmap_endpoints(bot: RasaProject) -> Path:
     """endpoints.yml as the cluster gets it: the ConfigMap of `kubectl kustomize deploy/kubernetes/base`."""
     base = bot.path / "deploy" / "kubernetes" / "base"
     generate_env.write_env(base)  # the secretGenerator needs base/.env, as in the README
@@ -93,10 +95,10 @@ def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, m
     answers = {"rasa_version": "3.6", "nlu_pipeline": "light", "tracker_store": store_kind, "custom_actions": True,
                "mongo_express": False, "kubernetes": True}  # fmt: skip
     try:
-        bot = harness.prepare(answers, tmp_path)
-    except toolchain.ToolchainUnavailable as exc:
-        harness.unavailable(exc)
-    model = harness.train(bot, models_dir)
+        bot = prepare(answers, tmp_path)
+    except venvs.ToolchainUnavailable as exc:
+        venvs.unavailable(exc)
+    model = rasa_cli.train(bot, models_dir)
     source = configmap_endpoints(bot)
     cluster = yaml.safe_load(source.read_text(encoding="utf-8"))
     assert cluster["lock_store"]["type"] == "redis" and cluster["action_endpoint"]["url"].startswith(
@@ -108,21 +110,21 @@ def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, m
     domain = smoke_test.load_domain(bot.path)
     jokes = smoke_test.local_jokes(bot.path)
     with contextlib.ExitStack() as stack:
-        store = harness.Store(kind=store_kind, bot=bot, redis_db=TRACKER_DB)
+        store = stores.Store(kind=store_kind, bot=bot, redis_db=TRACKER_DB)
         if store_kind == "postgres":
-            store.postgres_db = harness.create_postgres_db(f"rasa_replicas_{uuid.uuid4().hex[:12]}")
-            stack.callback(harness.drop_postgres_db, store.postgres_db)
+            store.postgres_db = stores.create_postgres_db(f"rasa_replicas_{uuid.uuid4().hex[:12]}")
+            stack.callback(stores.drop_postgres_db, store.postgres_db)
         else:
-            stack.callback(harness.delete_redis_keys, TRACKER_DB, f"tracker:{sender}")
-        stack.callback(harness.delete_redis_keys, LOCK_DB, f"lock:{sender}")
-        actions = stack.enter_context(harness.action_server(bot))
-        endpoints, env = harness.local_endpoints(
+            stack.callback(stores.delete_redis_keys, TRACKER_DB, f"tracker:{sender}")
+        stack.callback(stores.delete_redis_keys, LOCK_DB, f"lock:{sender}")
+        actions = stack.enter_context(action_server(bot))
+        endpoints, env = stores.local_endpoints(
             bot, store, action_url=f"{actions.url}/webhook", source=source, lock_db=LOCK_DB
         )
         local = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
-        assert local["lock_store"] == {**cluster["lock_store"], "url": harness.LOCAL, "db": LOCK_DB}
+        assert local["lock_store"] == {**cluster["lock_store"], "url": LOCAL, "db": LOCK_DB}
 
-        replicas = [stack.enter_context(harness.rasa_server(bot, model, endpoints, env=env)) for _ in range(2)]
+        replicas = [stack.enter_context(rasa_server(bot, model, endpoints, env=env)) for _ in range(2)]
         assert replicas[0].url != replicas[1].url
         monitor = RedisMonitor()
         stack.callback(monitor.close)
@@ -137,7 +139,7 @@ def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, m
             where = f"turn {number + 1} ({turn.message!r}) on replica {number % 2}"
             assert smoke_test.check_turn(turn, replies, domain, jokes) == "", f"{where}: {replies}"
             for other in replicas:  # each replica sees what was sent to the other
-                assert harness.user_texts(harness.tracker(other, sender)["events"]) == sent, where
+                assert user_texts(tracker(other, sender)["events"]) == sent, where
             assert store.user_texts(sender) == sent, f"{where}: the {store_kind} store"
             # This replica took and released the conversation's lock in Redis, during this request.
             lock_key = f"lock:{sender}"

@@ -3,7 +3,7 @@
 #
 # Why: no registry is reachable from the test machines, and pip cannot reach PyPI from inside a
 # build. So this image is the Debian bookworm minbase rootfs (the sandbox's imported base image)
-# plus the pinned Rasa venv the rasa test tier already uses (tests/toolchain.py) and the pyenv
+# plus the pinned Rasa venv the rasa test tier already uses (tests/harness/venvs.py) and the pyenv
 # Python it points to, both copied in at the SAME absolute paths (a venv hard-codes them).
 # The official images keep their venv in /opt/venv; every rendered file only relies on `rasa`,
 # `python` and `pip` being on PATH, which holds here too.
@@ -17,8 +17,8 @@ COPY python ${PYTHON_HOME}
 COPY venv ${RASA_VENV}
 
 # The paths live under /root (mode 700 in Debian): let the images' user 1001 reach them. The
-# official images ship compiled bytecode; uv does not compile it, and user 1001 cannot write it,
-# so compile it once here or every container start pays ~10 s of CPU for it.
+# official images ship compiled bytecode; the venv has it (uv --compile-bytecode) and user 1001
+# cannot write it: compileall here only fills any gap, or every start pays ~10 s of CPU.
 RUN chmod 0755 /root \
     && "${RASA_VENV}/bin/python" -m compileall -q -j 0 "${RASA_VENV}/lib" >/dev/null
 

@@ -1,12 +1,11 @@
 """Print the pinned Rasa venv of every Rasa line, building it when missing (used by scripts/docker-sandbox).
 
-    python tests/docker/rasa_venv.py [LINE...]   # one line per Rasa line (default: all of `_pins.rasa_lines`):
-    3.6 3.6.21 3.6.2 /root/.cache/cookiecutter-rasa/venvs/rasa-3.6-<hash> /root/.pyenv/versions/3.10.13
+    python tests/docker/rasa_venv.py [LINE...]   # one output line per Rasa line (default: every line):
+    3.6 3.6.21 3.6.2 <cache>/venvs/rasa-3.6-<lock hash> <python prefix, e.g. ~/.pyenv/versions/3.10.13>
 
 The stand-in images rasa/rasa and rasa/rasa-sdk carry this venv (the one the rasa tier of the
-tests uses) and the Python it points to, at the same absolute paths. The venv is the one a bot
-rendered with the default answers builds with its own scripts/setup_venv.sh (tests/toolchain.py).
-Needs cookiecutter (the dev venv has it).
+tests uses, harness.venvs) and the Python it points to, at the same absolute paths.
+Needs cookiecutter and uv (the dev venv has both).
 """
 
 from __future__ import annotations
@@ -16,13 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cookiecutter.main import cookiecutter  # noqa: E402
-
-from combinations import PINS, TEMPLATE_DIR  # noqa: E402
-from toolchain import rasa_venv  # noqa: E402
+from combinations import PINS  # noqa: E402
+from harness.bots import bake  # noqa: E402
+from harness.venvs import rasa_venv  # noqa: E402
 
 
 def python_home(venv: Path) -> Path:
@@ -41,8 +38,7 @@ def main(lines: list[str]) -> int:
         if lines and line not in lines:
             continue
         with tempfile.TemporaryDirectory(prefix="docker-sandbox-") as tmp:
-            bot = cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=tmp, extra_context={"rasa_version": line})
-            venv = rasa_venv(Path(bot))
+            venv = rasa_venv(bake({"rasa_version": line}, Path(tmp)))
         print(line, pins["rasa"], pins["rasa_sdk"], venv, python_home(venv))
     return 0
 
