@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from combinations import REAL_RASA_EXCLUDED
+from combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
 from harness import bots  # also puts the bot template's scripts/ (check_bot, smoke_test) on sys.path
 
 # The tests import the bot's own scripts without leaving __pycache__ in the template (it would be
 # copied into every baked bot).
 sys.dont_write_bytecode = True
+
+
+def pytest_sessionstart(session) -> None:
+    """Tool caches left in the bot template (ruff writes .ruff_cache there, since the bot has its own
+    pyproject.toml) would be copied into every bake, or break it: they are not the template's files."""
+    for cache in (TEMPLATE_DIR / "{{cookiecutter.project_slug}}").rglob("*"):
+        if cache.is_dir() and cache.name in (".ruff_cache", "__pycache__", ".pytest_cache"):
+            shutil.rmtree(cache)
 
 
 def pytest_report_header(config) -> list[str]:
