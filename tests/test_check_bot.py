@@ -28,6 +28,7 @@ SPACY = {**ACTIONS_AND_DB, "nlu_pipeline": "spacy"}
 CUSTOM_STORE = {**ACTIONS_AND_DB, "tracker_store": "custom"}
 NO_ACTIONS = {**ACTIONS_AND_DB, "tracker_store": "sqlite", "custom_actions": False}
 KUBERNETES = {**ACTIONS_AND_DB, "kubernetes": True}
+NO_WEB_CHAT = {**ACTIONS_AND_DB, "web_chat": False}  # no page and no socketio channel
 CLUSTER_ENDPOINTS = "deploy/kubernetes/base/config/endpoints.yml"
 
 # A fix starts with what to do.
@@ -513,7 +514,7 @@ CASES = [
     ),
     case(
         "web-page-without-socketio-channel",
-        ACTIONS_AND_DB,
+        NO_WEB_CHAT,
         write("web/index.html", SOCKETIO_PAGE),
         "config/credentials.yml",
         "web/index.html connects over socket.io, but there is no socketio channel",
@@ -634,7 +635,7 @@ FIXES = [
         id="duckling-without-service",
     ),
     pytest.param(
-        ACTIONS_AND_DB,
+        NO_WEB_CHAT,
         write("web/index.html", SOCKETIO_PAGE),
         "add 'socketio:' with 'user_message_evt: user_uttered' and 'bot_message_evt: bot_uttered'",
         append(
