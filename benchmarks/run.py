@@ -6,7 +6,7 @@
     python benchmarks/run.py report       # README tables from the latest files in benchmarks/results/
 
 Run with the template's dev venv (scripts/run_tests.sh builds it; it has cookiecutter and psutil).
-The pinned Rasa venvs come from tests/toolchain.py (built once, cached). Each run writes a dated
+The pinned Rasa venvs come from tests/harness/venvs.py (built once, cached). Each run writes a dated
 JSON file to benchmarks/results/; `report` rewrites the marked sections of benchmarks/README.md and
 of the top-level README.md from them, so the two cannot disagree.
 """
@@ -37,9 +37,12 @@ RESULTS = HERE / "results"
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "{{cookiecutter.project_slug}}" / "scripts")]
 
-import rasa_harness as harness  # noqa: E402
 import smoke_test  # noqa: E402
-import toolchain  # noqa: E402
+from harness.bots import RasaProject, bake, prepare  # noqa: E402
+from harness.processes import LOCAL, free_port  # noqa: E402
+from harness.rasa_servers import action_server  # noqa: E402
+from harness.stores import Store, local_endpoints  # noqa: E402
+from harness.venvs import ToolchainError, rasa_venv  # noqa: E402
 
 TEMPLATE_HELLO = "Hi, how is it going?"  # the template's utter_greet
 RASA_INIT_HELLO = "Hey! How are you?"  # rasa init's utter_greet
@@ -142,7 +145,7 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 def rasa_init(work: Path, venv: Path, requests: int) -> dict:
     """`rasa init --no-prompt` (scaffold + training), then `rasa run` until "hello" is answered."""
-    bot = harness.Bot(path=work / "project", venv=venv, scratch=work / "scratch", answers={})
+    bot = RasaProject(path=work / "project", venv=venv, scratch=work / "scratch", answers={})
     bot.path.mkdir(parents=True)
     clock = time.perf_counter()
     init_s, _ = timed_run(
@@ -151,17 +154,17 @@ def rasa_init(work: Path, venv: Path, requests: int) -> dict:
         bot.run_env("init"),
         bot.scratch / "init.log",
     )
-    port = harness.free_port()
-    argv = [str(venv / "bin" / "rasa"), "run", "-i", harness.LOCAL, "-p", str(port), "--enable-api"]
+    port = free_port()
+    argv = [str(venv / "bin" / "rasa"), "run", "-i", LOCAL, "-p", str(port), "--enable-api"]
     server, run_start = start(argv, bot.path, bot.run_env("run"), bot.scratch / "run.log"), time.perf_counter()
     try:
         peak: list[float] = []
-        answered = answer(f"http://{harness.LOCAL}:{port}", "hello", RASA_INIT_HELLO, server, peak)
+        answered = answer(f"http://{LOCAL}:{port}", "hello", RASA_INIT_HELLO, server, peak)
         figures = {
             "scaffold_s": init_s,
             "run_to_answer_s": answered - run_start,
             "to_answer_s": answered - clock,
-            "serving": latency(f"http://{harness.LOCAL}:{port}", requests, RASA_INIT_HELLO),
+            "serving": latency(f"http://{LOCAL}:{port}", requests, RASA_INIT_HELLO),
         }
         figures["server_rss_mib"] = max(peak + [tree_rss_mib(server.pid)])
     finally:
@@ -173,7 +176,7 @@ def rasa_init(work: Path, venv: Path, requests: int) -> dict:
 def template_classic(work: Path, requests: int) -> dict:
     """cookiecutter, `rasa train`, action server + `rasa run` (as the README's local steps) until "hello"."""
     clock = time.perf_counter()
-    bot = harness.prepare({}, work)
+    bot = prepare({}, work)
     bake_s = time.perf_counter() - clock
     train_s, train_mib = timed_run(
         [str(bot.venv / "bin" / "rasa"), "train", "--config", "config/config.yml", "--out", "models"],
@@ -182,16 +185,14 @@ def template_classic(work: Path, requests: int) -> dict:
         bot.scratch / "train.log",
     )
     (bot.path / "state").mkdir(exist_ok=True)
-    with harness.action_server(bot) as actions:
-        endpoints, env = harness.local_endpoints(
-            bot, harness.Store(kind="sqlite", bot=bot), action_url=actions.url + "/webhook"
-        )
-        port = harness.free_port()
+    with action_server(bot) as actions:
+        endpoints, env = local_endpoints(bot, Store(kind="sqlite", bot=bot), action_url=actions.url + "/webhook")
+        port = free_port()
         argv = [
             str(bot.venv / "bin" / "rasa"),
             "run",
             "-i",
-            harness.LOCAL,
+            LOCAL,
             "-p",
             str(port),
             "--enable-api",
@@ -203,8 +204,8 @@ def template_classic(work: Path, requests: int) -> dict:
         server, run_start = start(argv, bot.path, bot.run_env("run", env), bot.scratch / "run.log"), time.perf_counter()
         try:
             peak: list[float] = []
-            answered = answer(f"http://{harness.LOCAL}:{port}", "hello", TEMPLATE_HELLO, server, peak)
-            serving = latency(f"http://{harness.LOCAL}:{port}", requests, TEMPLATE_HELLO)
+            answered = answer(f"http://{LOCAL}:{port}", "hello", TEMPLATE_HELLO, server, peak)
+            serving = latency(f"http://{LOCAL}:{port}", requests, TEMPLATE_HELLO)
             server_mib = max(peak + [tree_rss_mib(server.pid)])
         finally:
             stop(server)
@@ -224,11 +225,11 @@ def template_classic(work: Path, requests: int) -> dict:
 def make_dev(work: Path, pipeline: str) -> dict:
     """cookiecutter -> `make dev` -> first "hello"; then one NLU example added -> its new answer served."""
     clock = time.perf_counter()
-    bot = harness.prepare({"nlu_pipeline": pipeline}, work)
-    port, actions_port = harness.free_port(), harness.free_port()
+    bot = prepare({"nlu_pipeline": pipeline}, work)
+    port, actions_port = free_port(), free_port()
     argv = ["make", "dev", f"VENV={bot.venv}", f"DEV_ARGS=--port {port} --actions-port {actions_port}"]
     dev = start(argv, bot.path, bot.run_env("dev"), bot.scratch / "dev.log")
-    url, peak = f"http://{harness.LOCAL}:{port}", []
+    url, peak = f"http://{LOCAL}:{port}", []
     try:
         first = answer(url, "hello", TEMPLATE_HELLO, dev, peak)
         if smoke_test.send(url, "bench", NEW_EXAMPLE) == [TEMPLATE_HELLO]:
@@ -252,7 +253,7 @@ def make_dev(work: Path, pipeline: str) -> dict:
 def scaffold(args, save) -> dict:
     """Each finished run is saved at once (save(figures)): an interrupted benchmark keeps its runs."""
     work = Path(tempfile.mkdtemp(prefix="bench-scaffold-"))
-    venv = toolchain.rasa_venv(harness.bake({}, work / "probe"))
+    venv = rasa_venv(bake({}, work / "probe"))
     runs = []
     for n in range(1, args.runs + 1):
         run = {
@@ -297,7 +298,7 @@ def nlu(args) -> dict:
         answers = {"nlu_pipeline": "light" if name == "rasa-default" else name}
         if args.language != "en":
             answers["language"] = args.language
-        bot = harness.prepare(answers, work / name)
+        bot = prepare(answers, work / name)
         config = "config/config.yml"
         if name == "rasa-default":  # what `rasa init` writes (its empty pipeline means Rasa's default_config.yml)
             config = str(next(bot.venv.glob("lib/python3*/site-packages/rasa/cli/initial_project/config.yml")))
@@ -518,7 +519,7 @@ def main() -> int:
 
     try:
         save(scaffold(args, save) if args.command == "scaffold" else nlu(args))
-    except toolchain.ToolchainError as error:
+    except ToolchainError as error:
         raise SystemExit(f"ERROR: the pinned Rasa venv is not available: {error}") from error
     return 0
 
