@@ -21,8 +21,8 @@ import pytest
 from test_rasa_e2e import unexpected_lines
 
 import check_bot
-import rasa_harness as harness
-import toolchain
+from harness import rasa_cli, venvs
+from harness.bots import RasaProject, bake
 
 CORPUS = Path(__file__).with_name("bots")
 BOTS = sorted(path.name for path in CORPUS.iterdir() if path.is_dir())
@@ -194,17 +194,17 @@ RASA_NOTES = {
 
 @pytest.fixture(scope="module")
 def rasa_venvs(tmp_path_factory):
-    """line -> the pinned Rasa venv of a default bot of that line (built once, cached by tests/toolchain.py)."""
-    venvs = {}
+    """line -> the pinned Rasa venv of a default bot of that line (built once, cached by harness.venvs)."""
+    by_line = {}
 
     def venv(line: str) -> Path:
-        if line not in venvs:
-            bot = harness.bake({"rasa_version": line}, tmp_path_factory.mktemp(f"default-{line}"))
+        if line not in by_line:
+            bot = bake({"rasa_version": line}, tmp_path_factory.mktemp(f"default-{line}"))
             try:
-                venvs[line] = toolchain.rasa_venv(bot)
-            except toolchain.ToolchainUnavailable as exc:
-                harness.unavailable(exc)
-        return venvs[line]
+                by_line[line] = venvs.rasa_venv(bot)
+            except venvs.ToolchainUnavailable as exc:
+                venvs.unavailable(exc)
+        return by_line[line]
 
     return venv
 
@@ -216,10 +216,10 @@ def test_rasa_validates_and_trains_every_corpus_bot(rasa_venvs, tmp_path, name):
     loaded = check_bot.load_bot(path)
     domain, config = loaded.domain_file.rstrip("/"), loaded.file("config")
     line = "2.8" if set(loaded.format_versions.values()) == {"2.0"} else "3.6"  # the domain's format says
-    bot = harness.Bot(path=path, venv=rasa_venvs(line), scratch=tmp_path / "scratch", answers={})
+    bot = RasaProject(path=path, venv=rasa_venvs(line), scratch=tmp_path / "scratch", answers={})
 
-    result = harness.run(bot, "rasa", "data", "validate", "--domain", domain, "--data", "data", "--config", config,
-                         label="validate")  # fmt: skip
+    result = rasa_cli.run(bot, "rasa", "data", "validate", "--domain", domain, "--data", "data", "--config", config,
+                          label="validate")  # fmt: skip
     result.check()
     assert "Validating intents" in result.output and "No story structure conflicts found" in result.output, (
         result.tail()
@@ -228,8 +228,8 @@ def test_rasa_validates_and_trains_every_corpus_bot(rasa_venvs, tmp_path, name):
     assert problems == [], f"rasa data validate reported:\n{result.tail()}"
 
     models = tmp_path / "models"
-    result = harness.run(bot, "rasa", "train", "--domain", domain, "--data", "data", "--config", config,
-                         "--out", str(models), "--fixed-model-name", name, label="train")  # fmt: skip
+    result = rasa_cli.run(bot, "rasa", "train", "--domain", domain, "--data", "data", "--config", config,
+                          "--out", str(models), "--fixed-model-name", name, label="train")  # fmt: skip
     result.check()
     model = models / f"{name}.tar.gz"
     assert model.is_file() and model.stat().st_size > 0, f"rasa train wrote no {model}:\n{result.tail()}"

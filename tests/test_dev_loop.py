@@ -15,9 +15,10 @@ import time
 import psutil
 import pytest
 
-import rasa_harness as harness
 import smoke_test
-import toolchain
+from harness import bots, venvs
+from harness.bots import RasaProject
+from harness.processes import LOCAL, free_port
 
 pytestmark = pytest.mark.rasa
 
@@ -44,9 +45,9 @@ WEATHER_RULE = """
 class DevLoop:
     """`make dev` in its own process group; its output is read line by line."""
 
-    def __init__(self, bot: harness.Bot):
-        self.port, self.actions_port = harness.free_port(), harness.free_port()
-        self.url = f"http://{harness.LOCAL}:{self.port}"
+    def __init__(self, bot: RasaProject):
+        self.port, self.actions_port = free_port(), free_port()
+        self.url = f"http://{LOCAL}:{self.port}"
         argv = ["make", "dev", f"VENV={bot.venv}", f"DEV_ARGS=--port {self.port} --actions-port {self.actions_port}"]
         self.process = subprocess.Popen(argv, cwd=bot.path, env=bot.run_env("dev"), stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
@@ -93,23 +94,29 @@ class DevLoop:
             self.seen.append(self.lines.get())
 
 
-def prepare(answers: dict, tmp_path_factory) -> harness.Bot:
+def prepare(answers: dict, tmp_path_factory) -> RasaProject:
     try:
-        return harness.prepare(
+        return bots.prepare(
             {"nlu_pipeline": "light", "custom_actions": True, **answers}, tmp_path_factory.mktemp("dev")
         )
-    except toolchain.ToolchainUnavailable as exc:
-        harness.unavailable(exc)
+    except venvs.ToolchainUnavailable as exc:
+        venvs.unavailable(exc)
 
 
 @pytest.fixture
-def bot(tmp_path_factory) -> harness.Bot:
+def bot(tmp_path_factory) -> RasaProject:
     return prepare({}, tmp_path_factory)
 
 
 @pytest.fixture
-def bot_2_8(tmp_path_factory) -> harness.Bot:
+def bot_2_8(tmp_path_factory) -> RasaProject:
     return prepare({"rasa_version": "2.8"}, tmp_path_factory)
+
+
+def listening_hosts(port: int) -> set[str]:
+    """The local addresses any process listens on at `port` (TCP, IPv4 and IPv6)."""
+    listening = [c for c in psutil.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
+    return {c.laddr.ip for c in listening if c.laddr.port == port}
 
 
 def edit(path, old: str, new: str) -> None:
@@ -126,11 +133,12 @@ def test_make_dev_serves_retrains_on_save_survives_bad_edits_and_stops_cleanly(b
         assert dev.say("hello") == [GREETING]
         started = dev.processes()
         commands = [" ".join(p.cmdline()) for p in started]
-        assert any("rasa run" in c for c in commands) and any("rasa_sdk" in c for c in commands), commands
+        assert any("scripts/rasa_run.py run " in c for c in commands), commands  # RASA_HOST, token: from env
+        assert any("rasa_sdk" in c for c in commands), commands
         token = re.search(r"^RASA_AUTH_TOKEN=(.+)$", (bot.path / ".env").read_text(), re.MULTILINE).group(1)
         assert not [c for c in commands if token in c], "the API token is on a command line"
         for port in (dev.port, dev.actions_port):
-            assert harness.listening_hosts(port) == {harness.LOCAL}, f"port {port} is not on loopback only"
+            assert listening_hosts(port) == {LOCAL}, f"port {port} is not on loopback only"
 
         # An edited example: the old model did not know it, the new one does.
         assert dev.say(NEW_EXAMPLE) != [GREETING]
@@ -181,8 +189,8 @@ def test_make_dev_on_rasa_2_8_trains_the_markdown_data_and_picks_up_an_edit(bot_
         dev.expect(r"Watching for saves")
         assert dev.say("hello") == [GREETING]
         started = dev.processes()
-        for port in (dev.port, dev.actions_port):  # 2.8's `rasa run` has no --interface: dev.py keeps it local
-            assert harness.listening_hosts(port) == {harness.LOCAL}, f"port {port} is not on loopback only"
+        for port in (dev.port, dev.actions_port):  # 2.8's `rasa run` has no --interface: rasa_run.py keeps it local
+            assert listening_hosts(port) == {LOCAL}, f"port {port} is not on loopback only"
         assert dev.say(NEW_EXAMPLE) != [GREETING]
         edit(bot_2_8.path / "data" / "nlu.md", "- hello\n", f"- hello\n- {NEW_EXAMPLE}\n")
         dev.expect(r"^data/nlu\.md: trained in")
@@ -197,4 +205,4 @@ def assert_stopped_cleanly(dev: DevLoop, started: list[psutil.Process]) -> None:
     assert dev.process.returncode in (0, -signal.SIGINT) and dev.seen[-1] == "Stopping.\n", dev.output()
     left = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"still running after Ctrl-C: {[p.cmdline() for p in left]}"
-    assert not harness.listening_hosts(dev.port) and not harness.listening_hosts(dev.actions_port)
+    assert not listening_hosts(dev.port) and not listening_hosts(dev.actions_port)

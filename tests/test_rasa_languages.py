@@ -16,10 +16,12 @@ import uuid
 import pytest
 import yaml
 
-import rasa_harness as harness
 import smoke_test
-import toolchain
 from combinations import CHOICES, TEMPLATE_DIR, is_valid
+from harness import rasa_cli, stores, venvs
+from harness.bots import prepare
+from harness.processes import Service
+from harness.rasa_servers import action_server, rasa_server
 
 pytestmark = pytest.mark.rasa
 
@@ -52,7 +54,7 @@ def test_every_language_line_and_pipeline_is_covered():
     assert all(is_valid(a) for a in LANGUAGE_BOTS)
 
 
-def hold(server: harness.Server, messages: list[str]) -> list[list[str]]:
+def hold(server: Service, messages: list[str]) -> list[list[str]]:
     """One new conversation: the bot's replies to each message."""
     sender = f"lang-{uuid.uuid4().hex[:12]}"
     return [smoke_test.send(server.url, sender, message) for message in messages]
@@ -62,20 +64,20 @@ def hold(server: harness.Server, messages: list[str]) -> list[list[str]]:
 def test_bot_holds_the_conversations_in_its_language(tmp_path, answers, monkeypatch):
     monkeypatch.delenv("JOKE_API_URL", raising=False)
     try:
-        bot = harness.prepare(answers, tmp_path)
-    except toolchain.ToolchainUnavailable as exc:
-        harness.unavailable(exc)
-    model = harness.train(bot, tmp_path / "models")
+        bot = prepare(answers, tmp_path)
+    except venvs.ToolchainUnavailable as exc:
+        venvs.unavailable(exc)
+    model = rasa_cli.train(bot, tmp_path / "models")
     table = language_table(answers["language"])
     responses = smoke_test.load_domain(bot.path)["responses"]
     assert {name: variants[0]["text"] for name, variants in responses.items()} == table["responses"]
     names = ("utter_greet", "utter_happy", "utter_cheer_up", "utter_goodbye", "utter_iamabot")
     greet, happy, cheer_up, goodbye, iamabot = (table["responses"][name] for name in names)
-    store = harness.Store(kind=answers["tracker_store"], bot=bot)
+    store = stores.Store(kind=answers["tracker_store"], bot=bot)
     with contextlib.ExitStack() as stack:
-        actions = stack.enter_context(harness.action_server(bot)) if answers["custom_actions"] else None
-        endpoints, env = harness.local_endpoints(bot, store, action_url=actions and f"{actions.url}/webhook")
-        rasa = stack.enter_context(harness.rasa_server(bot, model, endpoints, env=env))
+        actions = stack.enter_context(action_server(bot)) if answers["custom_actions"] else None
+        endpoints, env = stores.local_endpoints(bot, store, action_url=actions and f"{actions.url}/webhook")
+        rasa = stack.enter_context(rasa_server(bot, model, endpoints, env=env))
 
         assert hold(rasa, table["tests"]["happy_path"]) == [[greet], [happy], [goodbye]]
         sad = hold(rasa, table["tests"]["sad_path"])
