@@ -17,8 +17,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-import rasa_harness as harness
-import toolchain
+from harness import venvs
+from harness.processes import LOCAL, Service, free_port, http_json, serve
 
 NGINX = "/usr/sbin/nginx"
 CHROMIUM = "/usr/bin/chromium"
@@ -64,7 +64,7 @@ def read_source(path: Path) -> dict[str, str]:
 
 def npm_tarball(package: str, version: str) -> Path:
     """`npm pack package@version` once into the cache (npm checks the registry's integrity)."""
-    folder = toolchain.cache_root() / "npm"
+    folder = venvs.cache_root() / "npm"
     tarball = folder / f"{package.replace('/', '-').lstrip('@')}-{version}.tgz"
     if tarball.is_file():
         return tarball
@@ -141,21 +141,21 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30)
         shutil.copytree(web, site / "web")
         for path in [site / "web", *(site / "web").rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        port = harness.free_port()
+        port = free_port()
         conf = workdir / "nginx.conf"
         conf_text = (web / "nginx.conf").read_text(encoding="utf-8")
         conf.write_text(local_config(conf_text, root=site / "web", listen=port, rasa_url=rasa_url))
         # Its own pid file and temp folders (the shipped /tmp paths could clash with another run).
         conf.write_text(conf.read_text(encoding="utf-8").replace("/tmp/nginx", str(site / "nginx")))
-        url = f"http://{harness.LOCAL}:{port}"
+        url = f"http://{LOCAL}:{port}"
 
-        def ready(server: harness.Server) -> bool:
-            status, _ = harness.http_json(f"{url}/", timeout=3)
+        def ready(server: Service) -> bool:
+            status, _ = http_json(f"{url}/", timeout=3)
             return status == 200
 
         argv = [NGINX, "-c", str(conf), "-g", "daemon off;"]
-        with harness.serve("nginx", argv, cwd=workdir, env=dict(os.environ), log=workdir / "nginx.log", url=url,
-                           ready=ready, timeout=timeout) as server:  # fmt: skip
+        with serve("nginx", argv, cwd=workdir, env=dict(os.environ), log=workdir / "nginx.log", url=url,
+                   ready=ready, timeout=timeout) as server:  # fmt: skip
             yield server
     finally:
         shutil.rmtree(site, ignore_errors=True)
