@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-import rasa_harness as harness
-import toolchain
 import web_chat_tools as tools
+from harness import rasa_cli, stores, venvs
+from harness.bots import prepare
+from harness.processes import stop_tree
+from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 
 pytestmark = pytest.mark.browser
 
@@ -76,12 +78,12 @@ class Stack:
         answers = {"rasa_version": line, "nlu_pipeline": "light", "tracker_store": "sqlite",
                    "custom_actions": True, "web_chat": True}  # fmt: skip
         try:
-            self.bot = harness.prepare(answers, workdir)
-        except toolchain.ToolchainUnavailable as error:
-            harness.unavailable(error)
+            self.bot = prepare(answers, workdir)
+        except venvs.ToolchainUnavailable as error:
+            venvs.unavailable(error)
         self.workdir = workdir
         add_buttons_and_an_image(self.bot.path)
-        self.model = harness.train(self.bot, workdir / "models")
+        self.model = rasa_cli.train(self.bot, workdir / "models")
         tree = ast.parse((self.bot.path / "actions/actions.py").read_text(encoding="utf-8"))
         self.jokes = next(ast.literal_eval(n.value) for n in tree.body
                           if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "JOKES")  # fmt: skip
@@ -102,10 +104,10 @@ def add_buttons_and_an_image(bot: Path) -> None:
 @pytest.fixture(scope="module", params=LINES, ids=lambda line: f"rasa-{line}")
 def stack(request, tmp_path_factory):
     stack = Stack(request.param, tmp_path_factory.mktemp(f"web-{request.param}"))
-    store = harness.Store(kind="sqlite", bot=stack.bot)
-    with harness.action_server(stack.bot) as actions:
-        endpoints, env = harness.local_endpoints(stack.bot, store, action_url=actions.url + "/webhook")
-        with harness.rasa_server(stack.bot, stack.model, endpoints, env=env) as rasa:
+    store = stores.Store(kind="sqlite", bot=stack.bot)
+    with action_server(stack.bot) as actions:
+        endpoints, env = stores.local_endpoints(stack.bot, store, action_url=actions.url + "/webhook")
+        with rasa_server(stack.bot, stack.model, endpoints, env=env) as rasa:
             with tools.local_nginx(stack.bot.path / "web", rasa.url, stack.workdir / "nginx") as web:
                 stack.rasa, stack.web = rasa, web
                 yield stack
@@ -185,7 +187,7 @@ def test_hello_gets_the_greeting(browser, stack, artifacts):
     new = say(browser, "hello")
     assert new == [("user", "hello"), ("bot", GREETING)]
     sender = session_id(browser)
-    assert harness.user_texts(harness.tracker(stack.rasa, sender)["events"]) == ["hello"]
+    assert user_texts(tracker(stack.rasa, sender)["events"]) == ["hello"]
 
 
 def test_sad_path_tells_a_joke(browser, stack, artifacts):
@@ -205,7 +207,7 @@ def test_reload_keeps_the_conversation(browser, stack):
     new = say(browser, "goodbye")
     assert new == [("user", "goodbye"), ("bot", "Goodbye!")]
     # The same conversation in Rasa, not a new one that happens to look alike.
-    assert harness.user_texts(harness.tracker(stack.rasa, sender)["events"]) == ["hello", "very sad", "goodbye"]
+    assert user_texts(tracker(stack.rasa, sender)["events"]) == ["hello", "very sad", "goodbye"]
 
 
 def test_html_in_a_message_is_shown_as_text(browser, stack):
@@ -242,7 +244,7 @@ def test_buttons_and_images(browser, stack, artifacts):
 def test_offline_state_when_rasa_stops(browser, stack, artifacts):
     from selenium.webdriver.common.by import By
 
-    harness._stop(stack.rasa.process)  # noqa: SLF001  (the harness's own stop: SIGTERM, then SIGKILL)
+    stop_tree(stack.rasa.process)  # the harness's own stop: SIGTERM, then SIGKILL
     wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state")
     assert "Cannot reach the assistant" in browser.find_element(By.ID, "status").text
     assert not browser.find_element(By.ID, "message").is_enabled()
