@@ -15,7 +15,8 @@ each bot of BOTS, one after the other (they all publish port 5005):
   browser-artifacts/);
 - the joke comes from the action_server container: its log shows the action running there (the
   test points JOKE_API_URL at a closed local port, so the action logs its fallback to a local joke);
-- no process of the rasa and action_server containers runs as root;
+- no process of the rasa and action_server containers runs as root; redis refuses a client without
+  its password, and no password is on a process command line;
 - `docker compose down` + `make up`: the conversation is still in /conversations/<id>/tracker
   with a persistent store, and gone with in_memory;
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
@@ -276,6 +277,12 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
         top = bot.compose("top", "rasa", *(["action_server"] if actions else [])).stdout
         processes = [line.split() for line in top.splitlines() if line.split()[:1] in (["rasa"], ["action_server"])]
         assert processes and all(p[2] not in ("root", "0") for p in processes), top
+        if answers["tracker_store"] == "redis":  # the password came in on stdin, and it is required
+            password = bot.settings["REDIS_PASSWORD"]
+            anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", "redis", "redis-cli", "ping", check=False)
+            assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
+            assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
+            assert password not in bot.compose("top").stdout, "a password is on a process command line"
 
         # The conversation across `docker compose down` + `make up`.
         bot.compose("down", timeout=300)
