@@ -280,7 +280,10 @@ def test_redis_requires_the_password_from_env(composed):
     redis = composed.services["redis"]
     assert redis["command"][:2] == ["sh", "-c"]
     # `config` prints $$ (Compose's escape for a literal $): the shell in the container expands it.
-    assert "redis-server /dev/stdin" in redis["command"][2] and "requirepass $$REDIS_PASSWORD" in redis["command"][2]
+    # `-` as the last argument: the config on stdin (fd 0), which the unprivileged redis user can read;
+    # `/dev/stdin` would be opened anew, and a pipe made by root is not redis's to open.
+    assert "redis-server --appendonly yes - <<EOF" in redis["command"][2], redis["command"]
+    assert "requirepass $$REDIS_PASSWORD" in redis["command"][2]
     assert redis["environment"]["REDIS_PASSWORD"] == composed.env["REDIS_PASSWORD"]
 
 

@@ -1,16 +1,22 @@
 """The walkthrough's Docker path on a real engine: bake, `make train`, `make up`, curl, restart.
 
 Runs scripts/docker-sandbox (a private dockerd with local stand-ins of rasa/rasa, rasa/rasa-sdk,
-postgres and redis, tagged as the rendered files name them; see tests/docker/README.md), then for
+postgres, redis and nginx, tagged as the rendered files name them; see tests/docker/README.md), then for
 each bot of BOTS, one after the other (they all publish port 5005):
 
 - `make train` and `make up`, exactly as the bot's README says (the real rendered Dockerfiles,
   compose file, healthchecks and `depends_on`);
 - the README's curl -> exactly "Hi, how is it going?", then the bot's own scripts/smoke_test.py,
   from here and through `make smoke` without a local PyYAML (it then runs in the Rasa image);
+- the `web` service (web_chat, on by default): the page and the REST channel through its nginx on
+  127.0.0.1:8080, nginx running as uid 101; for the default bot, Debian's Chromium (Selenium, the
+  browser tier's helpers) types "hello" on the page, sees the greeting, and after
+  `docker compose stop rasa` sees the page's offline state (screenshots in pytest's basetemp,
+  browser-artifacts/);
 - the joke comes from the action_server container: its log shows the action running there (the
   test points JOKE_API_URL at a closed local port, so the action logs its fallback to a local joke);
-- no process of the rasa and action_server containers runs as root;
+- no process of the rasa and action_server containers runs as root; redis refuses a client without
+  its password, and no password is on a process command line;
 - `docker compose down` + `make up`: the conversation is still in /conversations/<id>/tracker
   with a persistent store, and gone with in_memory;
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
@@ -40,6 +46,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser tier's Chromium and page helpers, for the default bot's chat page.
+from test_web_chat_browser import artifacts, browser, page_state, say, screenshot, wait_for  # noqa: F401  (fixtures)
+
 import smoke_test
 from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 
@@ -47,6 +56,7 @@ pytestmark = pytest.mark.docker
 
 SANDBOX = TEMPLATE_DIR / "scripts" / "docker-sandbox"
 URL = "http://127.0.0.1:5005"
+WEB_URL = "http://127.0.0.1:8080"  # the web service (web_chat=yes)
 GREETING = "Hi, how is it going?"
 # A closed port on the action server's own loopback: the action logs that the API failed.
 JOKE_API_URL = "http://127.0.0.1:9/joke"
@@ -66,6 +76,7 @@ BOTS = [
 ]
 LINES = sorted({answers["rasa_version"] for answers in BOTS})
 PERSISTENT = {"sqlite", "postgres", "redis", "custom"}
+WEB_UID = "101"  # the official nginx image's nginx user, as docker-compose.yml runs it
 
 
 def _unavailable(reason: str):
@@ -178,8 +189,42 @@ def test_bots_cover_every_store_with_a_stand_in():
     assert {"light", "diet"} <= {answers["nlu_pipeline"] for answers in BOTS}
 
 
-@pytest.mark.parametrize("answers", BOTS, ids=[combo_id(a) for a in BOTS])
-def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_property):
+def chat_page_on_docker(bot: ComposeProject, driver, folder: Path) -> None:
+    """The default bot's page, as a visitor uses it: "hello" -> the greeting; then Rasa stops and the
+    page says it cannot reach the assistant. The browser talks to nginx only (same origin)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(WEB_URL + "/")
+    driver.execute_script("localStorage.clear()")  # a new visitor: no stored session
+    driver.refresh()
+    wait_for(driver, lambda d: page_state(d)["status"] == "online", "the online state")
+    assert say(driver, "hello") == [("user", "hello"), ("bot", GREETING)]
+    screenshot(driver, folder, "docker-chat")
+    bot.compose("stop", "rasa", timeout=300)
+    wait_for(driver, lambda d: page_state(d)["status"] == "offline", "the offline state")
+    assert "Cannot reach the assistant" in driver.find_element(By.ID, "status").text
+    assert not driver.find_element(By.ID, "message").is_enabled()
+    screenshot(driver, folder, "docker-offline")
+
+
+def web_service_works(bot: ComposeProject) -> None:
+    """nginx serves the page and proxies the REST channel to the rasa service, as uid 101."""
+    with urllib.request.urlopen(WEB_URL + "/", timeout=30) as response:  # noqa: S310
+        page = response.read().decode("utf-8")
+        assert response.status == 200 and 'id="messages"' in page, page[:300]
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert smoke_test.send(WEB_URL, f"through-nginx-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+    uid = bot.compose("exec", "-T", "web", "id", "-u").stdout.strip()
+    assert uid == WEB_UID, f"web runs as uid {uid!r}"
+
+
+# The default bot (first of BOTS) also opens its chat page in Chromium.
+WALKTHROUGHS = [pytest.param(answers, id=combo_id(answers), marks=[pytest.mark.browser] if i == 0 else [])
+                for i, answers in enumerate(BOTS)]  # fmt: skip
+
+
+@pytest.mark.parametrize("answers", WALKTHROUGHS)
+def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_property, request):
     name = f"e2e {answers['rasa_version']} {answers['tracker_store']} {answers['nlu_pipeline']}"
     baked = bake(project_name=name, **answers)
     bot = ComposeProject(baked.path, docker_env)
@@ -189,7 +234,8 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
     fcntl.flock(lock, fcntl.LOCK_EX)  # one bot at a time on port 5005, even across pytest processes
     try:
         bot.compose("down", "-v", "--remove-orphans", timeout=300)  # leftovers of an interrupted run
-        assert not port_in_use(5005), "127.0.0.1:5005 is taken: stop what listens there (docker ps, ss -ltnp)"
+        for port in (5005, 8080):
+            assert not port_in_use(port), f"127.0.0.1:{port} is taken: stop what listens there (docker ps, ss -ltnp)"
         volumes_before = set(bot.run("docker", "volume", "ls", "-q").stdout.split())
 
         # `make train`: `docker compose build rasa` + `docker compose run ... rasa train`.
@@ -220,6 +266,9 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
         smoke = bot.run("make", "smoke", "PYTHON=false", timeout=300)
         assert "in the Rasa image" in smoke.stdout and "smoke test passed" in smoke.stdout, smoke.stdout
 
+        web_chat = (bot.path / "web").is_dir()
+        if web_chat:
+            web_service_works(bot)
         if actions:
             assert bot.logs("action_server").count(JOKE_API_LOG) >= 1, "action_joke did not run in action_server"
         for service in ["rasa", "action_server"] if actions else ["rasa"]:
@@ -228,6 +277,12 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
         top = bot.compose("top", "rasa", *(["action_server"] if actions else [])).stdout
         processes = [line.split() for line in top.splitlines() if line.split()[:1] in (["rasa"], ["action_server"])]
         assert processes and all(p[2] not in ("root", "0") for p in processes), top
+        if answers["tracker_store"] == "redis":  # the password came in on stdin, and it is required
+            password = bot.settings["REDIS_PASSWORD"]
+            anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", "redis", "redis-cli", "ping", check=False)
+            assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
+            assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
+            assert password not in bot.compose("top").stdout, "a password is on a process command line"
 
         # The conversation across `docker compose down` + `make up`.
         bot.compose("down", timeout=300)
@@ -238,6 +293,10 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
         else:
             assert kept == [], f"in_memory kept a conversation across a restart: {kept}"
         assert smoke_test.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+
+        if answers == BOTS[0]:  # last: it stops rasa
+            assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
+            chat_page_on_docker(bot, request.getfixturevalue("browser"), request.getfixturevalue("artifacts"))
     except BaseException:
         print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
         raise

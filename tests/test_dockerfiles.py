@@ -163,6 +163,18 @@ def test_rasa_image_gives_user_1001_a_state_folder(bake_once, answers, name):
     assert last_user(parser) == STATE_OWNER, "Rasa must run as the owner of /app/state"
 
 
+@pytest.mark.parametrize(("answers", "name"), RASA_CASES)
+def test_rasa_image_has_the_script_compose_starts(bake_once, answers, name):
+    """Compose and Kubernetes start `python /app/scripts/rasa_run.py`: no volume mounts scripts/, so
+    the image must carry it (a merge once dropped the COPY; only a real engine noticed)."""
+    bot = bake_once(**answers)
+    entrypoint = bot.yaml("docker-compose.yml")["services"]["rasa"]["entrypoint"]
+    script = entrypoint[-1]
+    assert script.startswith("/app/") and (bot.path / script.removeprefix("/app/")).is_file(), entrypoint
+    copies = [item["value"].split() for item in parse(bot.path / name).structure if item["instruction"] == "COPY"]
+    assert any(words[-1] == script and script.removeprefix("/app/") in words[:-1] for words in copies), copies
+
+
 # --- the action server image -----------------------------------------------------------------------
 
 

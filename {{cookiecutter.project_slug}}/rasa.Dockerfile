@@ -8,4 +8,7 @@ WORKDIR /app
 USER root
 RUN mkdir -p /app/state /app/models && chown -R 1001:0 /app/state /app/models
 
+# Starts `rasa run` with the API token from the environment (see the script).
+COPY --chown=1001:0 scripts/rasa_run.py /app/scripts/rasa_run.py
+
 USER 1001

@@ -19,7 +19,12 @@ COPY venv ${RASA_VENV}
 # The paths live under /root (mode 700 in Debian): let the images' user 1001 reach them. The
 # official images ship compiled bytecode; the venv has it (uv --compile-bytecode) and user 1001
 # cannot write it: compileall here only fills any gap, or every start pays ~10 s of CPU.
+# pip as the official images have it (the rendered action Dockerfile runs `pip install`): the venv
+# is shared with the rasa test tier, and a `uv pip sync` of the lock there removes pip (it is not
+# in the lock), so the interpreter's own ensurepip puts it back here when missing (offline).
 RUN chmod 0755 /root \
+    && { "${RASA_VENV}/bin/python" -m pip --version >/dev/null 2>&1 || "${RASA_VENV}/bin/python" -m ensurepip --default-pip; } \
+    && "${RASA_VENV}/bin/pip" --version \
     && "${RASA_VENV}/bin/python" -m compileall -q -j 0 "${RASA_VENV}/lib" >/dev/null
 
 ENV VIRTUAL_ENV=${RASA_VENV} \
