@@ -5,7 +5,7 @@ it) is used with the hosts pointed at 127.0.0.1 (harness.stores.local_endpoints)
 local PostgreSQL or Redis, the lock store the local Redis on its own db index. Two Rasa processes
 (two "pods") and one action server run; the walkthrough's sad path alternates between them.
 
-Proven, not assumed (Rasa silently falls back to in-memory stores, verified-facts.md):
+Proven, not assumed (Rasa silently falls back to in-memory stores; see CONTRIBUTING.md):
 - every reply is the right one for the conversation so far, whichever replica answers;
 - after each turn, BOTH replicas' trackers hold every message so far, and so does the store itself;
 - the lock store is the Redis one: Redis' MONITOR sees each replica's request take and release the
