@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_check_bot import replace  # one way to plant a mistake in a bot
 from test_rasa_e2e import unexpected_lines
 
 import check_bot
@@ -48,33 +49,23 @@ def test_checker_passes_every_corpus_bot(name):
     assert problems == [], describe(problems)
 
 
-def plant(relative: str, old: str, new: str):
-    def mutate(bot: Path) -> None:
-        path = bot / relative
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == 1, f"expected {old!r} once in {relative}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-
-    return mutate
-
-
 # Typical mistakes, each planted in a bot the checker was not written against: (bot, mutation, file, what).
 MISTAKES = {
     "form-slot-undefined": (
         "restaurant_forms",
-        plant("domain/forms.yml", "      - feedback\n", "      - feedback\n      - allergies\n"),
+        replace("domain/forms.yml", "      - feedback\n", "      - feedback\n      - allergies\n"),
         "domain/",
         "form 'restaurant_form' requires slot 'allergies', which is not defined",
     ),
     "form-slot-never-asked": (
         "restaurant_forms",
-        plant("domain/responses.yml", "  utter_ask_feedback:\n", "  utter_ask_feedbacks:\n"),
+        replace("domain/responses.yml", "  utter_ask_feedback:\n", "  utter_ask_feedbacks:\n"),
         "domain/",
         "form 'restaurant_form' has no way to ask for slot 'feedback'",
     ),
     "active-loop-typo": (
         "restaurant_forms",
-        plant(
+        replace(
             "data/core/rules.yml",
             "    condition:\n      - active_loop: restaurant_form",
             "    condition:\n      - active_loop: restaurant_from",
@@ -84,55 +75,55 @@ MISTAKES = {
     ),
     "slot-was-set-typo": (
         "restaurant_forms",
-        plant("data/core/stories.yml", "          - requested_slot: cuisine", "          - requested_slott: cuisine"),
+        replace("data/core/stories.yml", "          - requested_slot: cuisine", "          - requested_slott: cuisine"),
         "data/core/stories.yml",
         "sets slot 'requested_slott'",
     ),
     "mapping-entity-typo": (
         "restaurant_forms",
-        plant("domain/forms.yml", "        entity: number", "        entity: num"),
+        replace("domain/forms.yml", "        entity: number", "        entity: num"),
         "domain/",
         "slot 'num_people' is filled from entity 'num'",
     ),
     "nlu-entity-typo": (
         "restaurant_forms",
-        plant("data/nlu/restaurant.yml", "[thai](cuisine)", "[thai](cusine)"),
+        replace("data/nlu/restaurant.yml", "[thai](cuisine)", "[thai](cusine)"),
         "data/nlu/restaurant.yml",
         "marks entity 'cusine'",
     ),
     "story-intent-typo": (
         "restaurant_forms",
-        plant("data/core/stories.yml", "- intent: request_restaurant", "- intent: request_restaurnt"),
+        replace("data/core/stories.yml", "- intent: request_restaurant", "- intent: request_restaurnt"),
         "data/core/stories.yml",
         "uses intent 'request_restaurnt'",
     ),
     "retrieval-response-typo": (
         "faq_chitchat",
-        plant("data/rules.yml", "action: utter_faq\n", "action: utter_faqs\n"),
+        replace("data/rules.yml", "action: utter_faq\n", "action: utter_faqs\n"),
         "data/rules.yml",
         "uses 'utter_faqs', which has no response",
     ),
     "socketio-channel-missing": (
         "faq_chitchat",
-        plant("config/credentials.yml", "socketio:", "socket_io:"),
+        replace("config/credentials.yml", "socketio:", "socket_io:"),
         "config/credentials.yml",
         "connects over socket.io, but there is no socketio channel",
     ),
     "nginx-host-not-a-service": (
         "faq_chitchat",
-        plant("web/nginx.conf", "proxy_pass http://rasa:5005;", "proxy_pass http://rasa-server:5005;"),
+        replace("web/nginx.conf", "proxy_pass http://rasa:5005;", "proxy_pass http://rasa-server:5005;"),
         "web/nginx.conf",
         "proxies to host 'rasa-server'",
     ),
     "duckling-service-missing": (
         "kb_reminders",
-        plant("docker-compose.yml", "  duckling:\n    image: rasa/duckling:0.2.0.2\n", ""),
+        replace("docker-compose.yml", "  duckling:\n    image: rasa/duckling:0.2.0.2\n", ""),
         "config/config.yml",
         "DucklingEntityExtractor url points at host 'duckling'",
     ),
     "transformers-missing": (
         "kb_reminders",
-        plant(
+        replace(
             "config/config.yml",
             "  - name: LexicalSyntacticFeaturizer\n",
             "  - name: LexicalSyntacticFeaturizer\n  - name: LanguageModelFeaturizer\n",
@@ -142,25 +133,25 @@ MISTAKES = {
     ),
     "duplicated-domain-key": (
         "kb_reminders",
-        plant("domain.yml", "\nactions:\n", "\nresponses:\n  utter_bye:\n    - text: Bye\n\nactions:\n"),
+        replace("domain.yml", "\nactions:\n", "\nresponses:\n  utter_bye:\n    - text: Bye\n\nactions:\n"),
         "domain.yml",
         "has the key 'responses' twice",
     ),
     "rasa2-form-mapping-typo": (
         "weather_rasa28",
-        plant("domain.yml", "          entity: city", "          entity: town"),
+        replace("domain.yml", "          entity: city", "          entity: town"),
         "domain.yml",
         "slot 'city' is filled from entity 'town'",
     ),
     "markdown-entity-typo": (
         "weather_rasa28",
-        plant("data/nlu.md", "weather in [Berlin](city)", "weather in [Berlin](cty)"),
+        replace("data/nlu.md", "weather in [Berlin](city)", "weather in [Berlin](cty)"),
         "data/nlu.md",
         "marks entity 'cty'",
     ),
     "action-name-typo": (
         "kb_reminders",
-        plant("actions/reminders.py", 'SET_REMINDER = "action_set_reminder"', 'SET_REMINDER = "action_set_remider"'),
+        replace("actions/reminders.py", 'SET_REMINDER = "action_set_reminder"', 'SET_REMINDER = "action_set_remider"'),
         "domain.yml",
         "custom action 'action_set_reminder' has no implementation in actions/",
     ),
