@@ -193,8 +193,10 @@ def rasa_venv(bot_dir: Path) -> Path:
     bot_dir = Path(bot_dir).resolve()
     lock, digest = lock_file(bot_dir), lock_hash(bot_dir)
     venv = cache_root() / "venvs" / f"rasa-{rasa_line(bot_dir)}-{digest[:12]}"
-    if (venv / STAMP_FILE).is_file():
+    if (venv / STAMP_FILE).is_file() and (venv / "bin" / "pip").is_file():
         return venv
+    # Built, then changed: e.g. `make venv` pointed at it re-syncs the lock, and uv removes pip.
+    (venv / STAMP_FILE).unlink(missing_ok=True)
     python = find_python(python_minor(bot_dir))
     return build_venv(venv, python, lock, stamp=digest, verify=["rasa", "--version"])
 
