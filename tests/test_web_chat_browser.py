@@ -9,7 +9,6 @@ nothing downloads a browser. A screenshot of the page is saved in pytest's outpu
 
 from __future__ import annotations
 
-import ast
 import os
 import shutil
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import smoke_test
 import web_chat_tools as tools
 from harness import rasa_cli, stores, venvs
 from harness.bots import prepare
@@ -84,9 +84,7 @@ class Stack:
         self.workdir = workdir
         add_buttons_and_an_image(self.bot.path)
         self.model = rasa_cli.train(self.bot, workdir / "models")
-        tree = ast.parse((self.bot.path / "actions/actions.py").read_text(encoding="utf-8"))
-        self.jokes = next(ast.literal_eval(n.value) for n in tree.body
-                          if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "JOKES")  # fmt: skip
+        self.jokes = smoke_test.local_jokes(self.bot.path)  # actions/jokes.txt, as the action server reads it
 
 
 def add_buttons_and_an_image(bot: Path) -> None:
