@@ -51,6 +51,7 @@ from test_web_chat_browser import artifacts, browser, page_state, say, screensho
 
 import smoke_test
 from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
+from harness import fail_or_skip
 
 pytestmark = pytest.mark.docker
 
@@ -81,9 +82,7 @@ WEB_UID = "101"  # the official nginx image's nginx user, as docker-compose.yml 
 
 def _unavailable(reason: str):
     print(f"docker tier: {reason}", file=sys.stderr)
-    if os.environ.get("CI"):
-        pytest.fail(f"the Docker sandbox is required on CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    fail_or_skip("Docker tier", reason)
 
 
 def _sandbox(command: str, env: dict, timeout: float) -> subprocess.CompletedProcess:

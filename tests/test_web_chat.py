@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 
 import web_chat_tools as tools
 from combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id
+from harness import fail_or_skip
 
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
@@ -32,13 +32,6 @@ CLUSTER_FILES = [
     "deploy/kubernetes/overlays/production/web-ingress.yaml",
 ]
 COMPOSE = Path(sys.executable).parent / "docker-compose"
-
-
-def fail_or_skip(message: str):
-    """A prerequisite that cannot be had: fails in CI, skips with the reason elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(f"{message} (set CI=1 to fail instead)")
 
 
 @pytest.fixture(params=WITH_PAGE, ids=combo_id)
@@ -55,7 +48,7 @@ def test_vendored_client_is_the_npm_release_it_names():
     try:
         tarball = tools.npm_tarball(source["package"], source["version"])
     except tools.MissingTool as error:
-        fail_or_skip(f"cannot get the npm tarball to check the vendored client: {error}")
+        fail_or_skip("web chat check", f"cannot get the npm tarball to check the vendored client: {error}")
     assert tools.sri(tarball.read_bytes()) == source["tarball-integrity"], "not the tarball npm publishes"
     released = tools.file_in_tarball(tarball, source["file"])
     vendored = (TEMPLATE_WEB / "vendor" / "socket.io.min.js").read_bytes()

@@ -9,7 +9,6 @@ nothing downloads a browser. A screenshot of the page is saved in pytest's outpu
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ import yaml
 
 import smoke_test
 import web_chat_tools as tools
-from harness import rasa_cli, stores, venvs
+from harness import fail_or_skip, rasa_cli, stores, venvs
 from harness.bots import prepare
 from harness.processes import stop_tree
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
@@ -37,9 +36,7 @@ HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</scrip
 
 
 def _unavailable(message: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"the browser tier cannot run in CI: {message}")
-    pytest.skip(f"browser tier skipped: {message} (set CI=1 to fail instead)")
+    fail_or_skip("browser tier", message)
 
 
 @pytest.fixture(scope="session")
