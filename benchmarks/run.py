@@ -98,7 +98,7 @@ def answer(url: str, message: str, expected: str, process: subprocess.Popen, pea
         try:
             if expected in smoke_test.send(url, "bench", message, timeout=10):
                 return time.perf_counter()
-        except OSError:
+        except smoke_test.SmokeError:  # not up yet
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer {message!r} with {expected!r} within {WAIT} s")
@@ -291,6 +291,21 @@ def paraphrases(language: str, nlu_file: Path) -> tuple[list[tuple[str, str]], l
     return in_scope, list(data["out_of_scope"])
 
 
+def cross_validation(bot: RasaProject, config: str, env: dict, folds: int = 5) -> dict:
+    """`rasa test nlu --cross-validation` on the training data: mean and spread of the test folds."""
+    log = bot.scratch / "cross-validation.log"
+    timed_run(
+        [str(bot.venv / "bin" / "rasa"), "test", "nlu", "--nlu", "data/nlu.yml", "--config", config,
+         "--cross-validation", "--folds", str(folds), "--out", str(bot.scratch / "cv"), "--no-plot"],
+        bot.path, env, log,
+    )  # fmt: skip
+    found = dict(re.findall(r"test (Accuracy|F1-score): ([\d.]+ \([\d.]+\))", log.read_text()))
+    if set(found) != {"Accuracy", "F1-score"}:
+        raise RuntimeError(f"no test accuracy or F1 in {log}:\n{log.read_text()[-3000:]}")
+    (accuracy, spread), (f1, _) = (found[k].replace("(", "").replace(")", "").split() for k in ("Accuracy", "F1-score"))
+    return {"folds": folds, "accuracy": float(accuracy), "accuracy_std": float(spread), "f1": float(f1)}
+
+
 def nlu(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-nlu-"))
     rows = {}
@@ -348,6 +363,8 @@ def nlu(args) -> dict:
             + [f"{t!r} (out of scope): got {got[t]}" for t in out_of_scope if got[t] not in REJECTED],
             "note": "small stand-in spaCy model, not the image's en_core_web_md" if name == "spacy" else "",
         }
+        if name in args.cross_validation.split(","):
+            rows[name]["cross_validation"] = cross_validation(bot, config, env)
         print(f"{name}: {rows[name]['in_scope_accuracy']:.1%} in scope, train {train_s:.1f} s", flush=True)
     shutil.rmtree(work, ignore_errors=True)
     return {"language": args.language, "in_scope": len(in_scope), "out_of_scope": len(out_of_scope), "pipelines": rows}
@@ -428,15 +445,7 @@ def scaffold_table(result: dict) -> str:
     return table(["", "`rasa init`", "this template (default bake)"], rows) + "\n\n" + source
 
 
-def nlu_table(result: dict, short: bool = False) -> str:
-    if short:
-        return table(
-            ["NLU pipeline", "in-scope accuracy", "out-of-scope caught"],
-            [
-                [n, f"{r['in_scope_accuracy']:.1%}", f"{r['out_of_scope_caught']:.0%}"]
-                for n, r in result["pipelines"].items()
-            ],
-        )
+def nlu_table(result: dict) -> str:
     rows = [
         [
             n,
@@ -468,14 +477,34 @@ def nlu_table(result: dict, short: bool = False) -> str:
     )
 
 
+def languages_table(results: list[dict]) -> str:
+    """One row per language: the default pipeline against the others on the same held-out set."""
+
+    def scores(result: dict, name: str) -> str:
+        row = result["pipelines"].get(name)
+        return f"{row['in_scope_accuracy']:.1%} / {row['out_of_scope_caught']:.0%}" if row else "not measured"
+
+    def cv(result: dict) -> str:
+        row = result["pipelines"].get("light", {}).get("cross_validation")
+        return f"{row['accuracy']:.3f} ± {row['accuracy_std']:.3f} ({row['f1']:.3f})" if row else "not measured"
+
+    names = ["light", "diet", "spacy", "rasa-default"]
+    rows = [[f"`{r['language']}`", *(scores(r, n) for n in names), cv(r), f"`{r['file']}`"] for r in results]
+    headers = ["language", *(f"{n}: in scope / out of scope caught" for n in names)]
+    return table([*headers, "light, 5-fold CV on the training data: accuracy (F1)", "result file"], rows)
+
+
 def tables() -> tuple[str, str]:
     """(the benchmarks README section, the top README's section)."""
     scaffold_result = latest("scaffold")
     languages = sorted({p.stem.rsplit("-", 1)[1] for p in RESULTS.glob("*-nlu-*.json")})
     nlu_results = [latest(f"nlu-{lang}") for lang in languages]
     long = [scaffold_table(scaffold_result)] if scaffold_result else []
+    if nlu_results:
+        intro = "Per language, on its held-out set (`paraphrases/<language>.yml`):"
+        long.append(f"{intro}\n\n{languages_table(nlu_results)}")
+    short = long[:]
     long += [nlu_table(r) for r in nlu_results]
-    short = long[:1] + [nlu_table(r, short=True) for r in nlu_results if r["language"] == "en"]
     return "\n\n".join(long), "\n\n".join(short)
 
 
@@ -498,6 +527,8 @@ def main() -> int:
     p = sub.add_parser("nlu", help="NLU accuracy per pipeline on held-out paraphrases")
     p.add_argument("--language", default="en", help="paraphrases/<language>.yml (default: %(default)s)")
     p.add_argument("--pipelines", default="light,diet,spacy,rasa-default", help="(default: %(default)s)")
+    p.add_argument("--cross-validation", default="light", help="pipelines also 5-fold cross-validated on the "
+                   "training data, comma-separated or empty (default: %(default)s)")  # fmt: skip
     sub.add_parser("report", help="rewrite the README tables from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "report":
