@@ -227,8 +227,7 @@ def make_dev(work: Path, pipeline: str) -> dict:
     clock = time.perf_counter()
     bot = prepare({"nlu_pipeline": pipeline}, work)
     port, actions_port = free_port(), free_port()
-    argv = ["make", "dev", f"VENV={bot.venv}", f"DEV_ARGS=--port {port} --actions-port {actions_port}"]
-    dev = start(argv, bot.path, bot.run_env("dev"), bot.scratch / "dev.log")
+    dev = start(bot.make_dev(port, actions_port), bot.path, bot.run_env("dev"), bot.scratch / "dev.log")
     url, peak = f"http://{LOCAL}:{port}", []
     try:
         first = answer(url, "hello", TEMPLATE_HELLO, dev, peak)

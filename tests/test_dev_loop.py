@@ -48,7 +48,7 @@ class DevLoop:
     def __init__(self, bot: RasaProject):
         self.port, self.actions_port = free_port(), free_port()
         self.url = f"http://{LOCAL}:{self.port}"
-        argv = ["make", "dev", f"VENV={bot.venv}", f"DEV_ARGS=--port {self.port} --actions-port {self.actions_port}"]
+        argv = bot.make_dev(self.port, self.actions_port)
         self.process = subprocess.Popen(argv, cwd=bot.path, env=bot.run_env("dev"), stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()

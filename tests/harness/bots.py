@@ -53,6 +53,12 @@ class RasaProject:
         env.update(extra or {})
         return env
 
+    def make_dev(self, port: int, actions_port: int) -> list[str]:
+        """argv of `make dev` on the cached venv. `-o` keeps make from re-syncing that shared venv
+        because the fresh bake's lock is newer than it (a sync would also remove pip)."""
+        return ["make", "-o", f"{self.venv}/bin/rasa", "dev", f"VENV={self.venv}",
+                f"DEV_ARGS=--port {port} --actions-port {actions_port}"]  # fmt: skip
+
 
 def prepare(answers: dict, workdir: Path) -> RasaProject:
     """Bake, get the pinned venv (built once, cached) and, for spaCy, the stand-in model.

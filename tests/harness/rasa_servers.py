@@ -11,7 +11,6 @@ from harness.bots import RasaProject
 from harness.processes import LOCAL, Service, free_port, http_json, serve
 
 SERVER_TIMEOUT = 300  # seconds for a server to answer (light ~10 s, diet ~30 s)
-LOOPBACK_RASA_2 = Path(__file__).with_name("loopback_rasa2.py")
 
 
 @contextlib.contextmanager
@@ -28,11 +27,9 @@ def rasa_server(bot: RasaProject, model: Path, endpoints: Path, *, env: dict | N
 
     args = ["run", "--enable-api", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
             "--credentials", "config/credentials.yml", "--auth-token", token]  # fmt: skip
-    if bot.line.startswith("2."):
-        argv = [str(bot.venv / "bin" / "python"), str(LOOPBACK_RASA_2), *args]
-    else:
-        argv = [str(bot.venv / "bin" / "rasa"), *args, "-i", LOCAL]
-    env = bot.run_env("rasa-run", env)
+    # The bot's own launcher, as Compose starts it; RASA_HOST binds 127.0.0.1 on 2.8 too (no --interface).
+    argv = [str(bot.venv / "bin" / "python"), "scripts/rasa_run.py", *args]
+    env = bot.run_env("rasa-run", {**(env or {}), "RASA_HOST": LOCAL})
     log = bot.scratch / "logs" / f"rasa-{bot.runs:02d}.log"
     # The run folder as the image and the bot's README set it up: rasa.Dockerfile creates
     # /app/state (SQLite cannot create the folder of its file; Rasa then falls back to memory).

@@ -1,7 +1,7 @@
 """`rasa ARGS`, with `--auth-token` taken from $RASA_AUTH_TOKEN for `rasa run`.
 
 The token is added inside this process, so it never appears in a process list (`ps` shows every
-process's arguments to every user of the host). Docker Compose, Kubernetes and `make dev` start
+process's arguments to every user of the host). Docker Compose, Kubernetes and the Makefile start
 Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
 has no --interface option).
 """
@@ -9,7 +9,11 @@ has no --interface option).
 import os
 import sys
 
-from rasa.__main__ import main
+try:  # before Rasa: importing skops scans every loaded module, ~5 s once TensorFlow is in (light models)
+    import skops.io  # noqa: F401
+except ImportError:  # Rasa 2.8 has no skops
+    pass
+from rasa.__main__ import main  # noqa: E402
 
 host = os.environ.get("RASA_HOST")
 if host:
