@@ -20,6 +20,8 @@ each bot of BOTS, one after the other (they all publish port 5005):
 - `docker compose down` + `make up`: the conversation is still in /conversations/<id>/tracker
   with a persistent store, and gone with in_memory;
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
+- `make dev-docker` on the default bot: trains and answers in the Rasa image, serves an example
+  added to data/nlu.yml, and Ctrl-C removes its container.
 
 Not covered, because no honest stand-in exists here: tracker_store=mongo (+ mongo-express; no
 MongoDB server is installable) and nlu_pipeline=spacy (the rasa/rasa:*-spacy-en image with
@@ -32,10 +34,12 @@ answer) are printed per bot and kept as junit properties.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -172,6 +176,16 @@ def port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+@contextlib.contextmanager
+def port_5005(docker_env: dict):
+    """One bot at a time on ports 5005 and 8080, even across pytest processes."""
+    with open(Path(docker_env["DOCKER_HOST"][len("unix://") :]).parent / "e2e.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for port in (5005, 8080):
+            assert not port_in_use(port), f"127.0.0.1:{port} is taken: stop what listens there (docker ps, ss -ltnp)"
+        yield
+
+
 def image_size_mb(bot: ComposeProject, image: str) -> float:
     size = bot.run("docker", "image", "inspect", "--format", "{{.Size}}", image).stdout.strip()
     return int(size) / 1e6
@@ -229,85 +243,118 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
     bot = ComposeProject(baked.path, docker_env)
     actions = answers["custom_actions"]
     sdk = PINS["rasa_lines"][answers["rasa_version"]]["rasa_sdk"]
-    lock = open(Path(docker_env["DOCKER_HOST"][len("unix://") :]).parent / "e2e.lock", "w")  # noqa: SIM115
-    fcntl.flock(lock, fcntl.LOCK_EX)  # one bot at a time on port 5005, even across pytest processes
-    try:
-        bot.compose("down", "-v", "--remove-orphans", timeout=300)  # leftovers of an interrupted run
-        for port in (5005, 8080):
-            assert not port_in_use(port), f"127.0.0.1:{port} is taken: stop what listens there (docker ps, ss -ltnp)"
-        volumes_before = set(bot.run("docker", "volume", "ls", "-q").stdout.split())
+    with port_5005(docker_env):
+        try:
+            bot.compose("down", "-v", "--remove-orphans", timeout=300)  # leftovers of an interrupted run
+            volumes_before = set(bot.run("docker", "volume", "ls", "-q").stdout.split())
 
-        # `make train`: `docker compose build rasa` + `docker compose run ... rasa train`.
-        bot.timed("make_train_s", "make", "train", timeout=1800)
-        assert list((bot.path / "models").glob("*.tar.gz")), "make train wrote no model into models/"
+            # `make train`: `docker compose build rasa` + `docker compose run ... rasa train`.
+            bot.timed("make_train_s", "make", "train", timeout=1800)
+            assert list((bot.path / "models").glob("*.tar.gz")), "make train wrote no model into models/"
 
-        if actions:  # measured on its own; `make up --build` then reuses it
-            bot.timed("action_image_build_s", "docker", "compose", "build", "action_server")
-            size = image_size_mb(bot, f"{bot.slug}-actions:latest")
-            bot.timings["action_image_mb"] = round(size)
-            # What the rendered Dockerfile adds to rasa/rasa-sdk (the stand-in base is ~3 GB).
-            bot.timings["action_image_added_mb"] = round(size - image_size_mb(bot, f"rasa/rasa-sdk:{sdk}"), 3)
-        bot.timings["rasa_image_mb"] = round(image_size_mb(bot, f"{bot.slug}-rasa:latest"))
+            if actions:  # measured on its own; `make up --build` then reuses it
+                bot.timed("action_image_build_s", "docker", "compose", "build", "action_server")
+                size = image_size_mb(bot, f"{bot.slug}-actions:latest")
+                bot.timings["action_image_mb"] = round(size)
+                # What the rendered Dockerfile adds to rasa/rasa-sdk (the stand-in base is ~3 GB).
+                bot.timings["action_image_added_mb"] = round(size - image_size_mb(bot, f"rasa/rasa-sdk:{sdk}"), 3)
+            bot.timings["rasa_image_mb"] = round(image_size_mb(bot, f"{bot.slug}-rasa:latest"))
 
-        # `make up` (up -d --build --wait); JOKE_API_URL is read from the shell before .env.
-        up_env = {**bot.env, "JOKE_API_URL": JOKE_API_URL} if actions else bot.env
-        start = time.monotonic()
-        bot.timed("make_up_s", "make", "up", env=up_env, timeout=900)
-        sender = f"walkthrough-{uuid.uuid4().hex[:8]}"
-        smoke_test.wait_until_up(URL, 120)  # healthy already after --wait; the first answer may lag
-        reply = smoke_test.send(URL, sender, "hello")
-        bot.timings["up_to_first_answer_s"] = round(time.monotonic() - start, 1)
-        assert reply == [GREETING]
+            # `make up` (up -d --build --wait); JOKE_API_URL is read from the shell before .env.
+            up_env = {**bot.env, "JOKE_API_URL": JOKE_API_URL} if actions else bot.env
+            start = time.monotonic()
+            bot.timed("make_up_s", "make", "up", env=up_env, timeout=900)
+            sender = f"walkthrough-{uuid.uuid4().hex[:8]}"
+            smoke_test.wait_until_up(URL, 120)  # healthy already after --wait; the first answer may lag
+            reply = smoke_test.send(URL, sender, "hello")
+            bot.timings["up_to_first_answer_s"] = round(time.monotonic() - start, 1)
+            assert reply == [GREETING]
 
-        smoke = bot.run(sys.executable, "scripts/smoke_test.py", "--url", URL, timeout=300)
-        assert "smoke test passed" in smoke.stdout, smoke.stdout
-        # `make smoke` on a machine with Docker only (no Python with PyYAML): runs in the Rasa image.
-        smoke = bot.run("make", "smoke", "PYTHON=false", timeout=300)
-        assert "in the Rasa image" in smoke.stdout and "smoke test passed" in smoke.stdout, smoke.stdout
+            smoke = bot.run(sys.executable, "scripts/smoke_test.py", "--url", URL, timeout=300)
+            assert "smoke test passed" in smoke.stdout, smoke.stdout
+            # `make smoke` on a machine with Docker only (no Python with PyYAML): runs in the Rasa image.
+            smoke = bot.run("make", "smoke", "PYTHON=false", timeout=300)
+            assert "in the Rasa image" in smoke.stdout and "smoke test passed" in smoke.stdout, smoke.stdout
 
-        web_chat = (bot.path / "web").is_dir()
-        if web_chat:
-            web_service_works(bot)
-        if actions:
-            assert bot.logs("action_server").count(JOKE_API_LOG) >= 1, "action_joke did not run in action_server"
-        for service in ["rasa", "action_server"] if actions else ["rasa"]:
-            uid = bot.compose("exec", "-T", service, "id", "-u").stdout.strip()
-            assert uid not in ("", "0"), f"{service} runs as uid {uid!r}"
-        top = bot.compose("top", "rasa", *(["action_server"] if actions else [])).stdout
-        processes = [line.split() for line in top.splitlines() if line.split()[:1] in (["rasa"], ["action_server"])]
-        assert processes and all(p[2] not in ("root", "0") for p in processes), top
-        if answers["tracker_store"] == "redis":  # the password came in on stdin, and it is required
-            password = bot.settings["REDIS_PASSWORD"]
-            anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", "redis", "redis-cli", "ping", check=False)
-            assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
-            assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
-            assert password not in bot.compose("top").stdout, "a password is on a process command line"
+            web_chat = (bot.path / "web").is_dir()
+            if web_chat:
+                web_service_works(bot)
+            if actions:
+                assert bot.logs("action_server").count(JOKE_API_LOG) >= 1, "action_joke did not run in action_server"
+            for service in ["rasa", "action_server"] if actions else ["rasa"]:
+                uid = bot.compose("exec", "-T", service, "id", "-u").stdout.strip()
+                assert uid not in ("", "0"), f"{service} runs as uid {uid!r}"
+            top = bot.compose("top", "rasa", *(["action_server"] if actions else [])).stdout
+            processes = [line.split() for line in top.splitlines() if line.split()[:1] in (["rasa"], ["action_server"])]
+            assert processes and all(p[2] not in ("root", "0") for p in processes), top
+            if answers["tracker_store"] == "redis":  # the password came in on stdin, and it is required
+                password = bot.settings["REDIS_PASSWORD"]
+                anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", "redis", "redis-cli", "ping", check=False)
+                assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
+                assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
+                assert password not in bot.compose("top").stdout, "a password is on a process command line"
 
-        # The conversation across `docker compose down` + `make up`.
-        bot.compose("down", timeout=300)
-        bot.timed("restart_s", "make", "up", env=up_env, timeout=900)
-        kept = tracker_texts(bot, sender)
-        if answers["tracker_store"] in PERSISTENT:
-            assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
-        else:
-            assert kept == [], f"in_memory kept a conversation across a restart: {kept}"
-        assert smoke_test.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+            # The conversation across `docker compose down` + `make up`.
+            bot.compose("down", timeout=300)
+            bot.timed("restart_s", "make", "up", env=up_env, timeout=900)
+            kept = tracker_texts(bot, sender)
+            if answers["tracker_store"] in PERSISTENT:
+                assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
+            else:
+                assert kept == [], f"in_memory kept a conversation across a restart: {kept}"
+            assert smoke_test.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
 
-        if answers == BOTS[0]:  # last: it stops rasa
-            assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
-            chat_page_on_docker(bot, request.getfixturevalue("browser"), request.getfixturevalue("artifacts"))
-    except BaseException:
-        print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
-        raise
-    finally:
-        bot.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
-        images = [f"{bot.slug}-rasa:latest"] + ([f"{bot.slug}-actions:latest"] if actions else [])
-        bot.run("docker", "image", "rm", "-f", *images, check=False, timeout=120)
-        volumes_after = set(bot.run("docker", "volume", "ls", "-q", check=False).stdout.split())
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
-        print(f"\ndocker e2e {combo_id(answers)}: {json.dumps(bot.timings)}", file=sys.stderr)
-        for name, value in bot.timings.items():
-            record_property(name, value)
+            if answers == BOTS[0]:  # last: it stops rasa
+                assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
+                chat_page_on_docker(bot, request.getfixturevalue("browser"), request.getfixturevalue("artifacts"))
+        except BaseException:
+            print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
+            raise
+        finally:
+            bot.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
+            images = [f"{bot.slug}-rasa:latest"] + ([f"{bot.slug}-actions:latest"] if actions else [])
+            bot.run("docker", "image", "rm", "-f", *images, check=False, timeout=120)
+            volumes_after = set(bot.run("docker", "volume", "ls", "-q", check=False).stdout.split())
+            print(f"\ndocker e2e {combo_id(answers)}: {json.dumps(bot.timings)}", file=sys.stderr)
+            for name, value in bot.timings.items():
+                record_property(name, value)
     # Named volumes, and no anonymous one left behind by `docker compose down` + `make up` either.
     assert volumes_after <= volumes_before, f"volumes left after down -v: {volumes_after - volumes_before}"
+
+
+NEW_GREETING = "wobble snorkel plink"  # no model knows it until the edit adds it to greet
+
+
+def test_make_dev_docker_serves_retrains_on_save_and_stops_on_ctrl_c(docker_env, bake, tmp_path):
+    """`make dev-docker` (make dev in the Rasa image, the project mounted) on the default bot: it
+    trains and answers on 127.0.0.1:5005, serves an example added to data/nlu.yml, and Ctrl-C
+    (SIGINT to make's process group, as a terminal sends it) removes its container."""
+    bot = ComposeProject(bake(project_name="dev docker").path, docker_env)
+    log = tmp_path / "dev-docker.log"
+    with port_5005(docker_env), open(log, "wb") as out:
+        dev = subprocess.Popen(["make", "dev-docker"], cwd=bot.path, env=bot.env, stdout=out, stderr=subprocess.STDOUT,
+                               start_new_session=True)  # fmt: skip
+        try:
+            smoke_test.wait_until_up(URL, 900)  # image build, Rasa's start-up, the first training
+            deadline = time.monotonic() + 600
+            while smoke_test.send(URL, "dev", "hello") != [GREETING]:
+                assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
+                time.sleep(1)
+            assert smoke_test.send(URL, "dev", NEW_GREETING) != [GREETING]
+            nlu = bot.path / "data" / "nlu.yml"
+            nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {NEW_GREETING}\n", 1))
+            while smoke_test.send(URL, "dev", NEW_GREETING) != [GREETING]:
+                assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
+                time.sleep(1)
+        finally:
+            if dev.poll() is None:
+                os.killpg(dev.pid, signal.SIGINT)
+            try:
+                dev.wait(timeout=120)
+            finally:
+                left = bot.run("docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={bot.slug}")
+                bot.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
+                bot.run("docker", "image", "rm", "-f", f"{bot.slug}-rasa:latest", check=False, timeout=120)
+    output = log.read_text()
+    assert "Training the current files: trained in" in output and "data/nlu.yml: trained in" in output, output[-4000:]
+    assert left.stdout.strip() == "", f"Ctrl-C left containers behind:\n{output[-2000:]}"

@@ -19,14 +19,14 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import warnings
+from email.message import Message
 from pathlib import Path
 
 import check_bot
 import yaml
 from generate_env import settings
+from smoke_test import SmokeError, http_request
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = [ROOT / "data", ROOT / "domain.yml", ROOT / "domain", ROOT / "config" / "config.yml"]
@@ -67,11 +67,12 @@ def training_payload() -> bytes:
     return yaml.safe_dump(merged, allow_unicode=True, sort_keys=False).encode()
 
 
-def request(url: str, method: str = "GET", body: bytes | None = None, kind: str = "application/json"):
-    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": kind})
-    with urllib.request.urlopen(req, timeout=3600) as response:  # noqa: S310 (our own localhost server)
-        response.read()
-        return response.headers
+def call(url: str, method: str, body: bytes, kind: str = "application/json") -> Message:
+    """One request to the Rasa API (smoke_test's client); ValueError when Rasa refuses it."""
+    status, answer, headers = http_request(url, body, 3600, method, kind)
+    if status >= 300:
+        raise ValueError(f"Rasa refused it (HTTP {status}): {answer.decode(errors='replace')[:2000]}")
+    return headers
 
 
 def folders(has_actions: bool) -> list[Path]:
@@ -103,15 +104,12 @@ def retrain(api: str, token: str) -> str:
         raise ValueError("\n".join(map(str, problems)))
     start = time.monotonic()
     try:
-        payload = training_payload()
-        headers = request(f"{api}/model/train?token={token}&save_to_default_model_directory=true",
-                          "POST", payload, "application/x-yaml")  # fmt: skip
+        headers = call(f"{api}/model/train?token={token}&save_to_default_model_directory=true",
+                       "POST", training_payload(), "application/x-yaml")  # fmt: skip
         trained = time.monotonic()
         model = f"models/{headers['filename']}"
-        request(f"{api}/model?token={token}", "PUT", json.dumps({"model_file": model}).encode())
-    except urllib.error.HTTPError as error:
-        raise ValueError(f"Rasa refused it: {error.read().decode(errors='replace')[:2000]}") from error
-    except (OSError, yaml.YAMLError, ValueError) as error:
+        call(f"{api}/model?token={token}", "PUT", json.dumps({"model_file": model}).encode())
+    except (OSError, yaml.YAMLError, SmokeError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from error
     return f"trained in {trained - start:.1f} s, loaded in {time.monotonic() - trained:.1f} s ({model})"
 
@@ -136,6 +134,7 @@ def main() -> int:
     parser.add_argument("--actions-port", type=int, default=5055)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # one line per event, also through a pipe
+    sys.path.append(str(ROOT / ".local" / "dev"))  # `make dev-docker` installs it there; the image's packages win
     try:
         from watchfiles import watch
     except ImportError:
@@ -164,9 +163,9 @@ def main() -> int:
         print(f"Starting Rasa (log: {LOG.relative_to(ROOT)}) ...")
         while servers["rasa"].poll() is None:
             try:
-                request(f"{api}/")
+                http_request(f"{api}/", timeout=3)
                 break
-            except OSError:
+            except SmokeError:
                 time.sleep(0.3)
         else:
             sys.exit(f"ERROR: rasa exited {servers['rasa'].returncode}; see {LOG.relative_to(ROOT)}")

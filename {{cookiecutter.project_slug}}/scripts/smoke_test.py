@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 try:
@@ -111,16 +112,18 @@ def _within(seconds: float, work):
     return outcome["value"]
 
 
-def _http(url: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
-    """(status, body) of one request, any HTTP status; SmokeError when there is no HTTP answer."""
-    headers = {"Content-Type": "application/json"}
+def http_request(url: str, body: bytes | None = None, timeout: float = 30, method: str | None = None,
+                 content_type: str = "application/json") -> tuple[int, bytes, Message]:  # fmt: skip
+    """(status, body, headers) of one request, any HTTP status; SmokeError when there is no HTTP answer.
+    The headers are an email.message.Message: `headers["filename"]` ignores case."""
+    request_ = urllib.request.Request(url, body, {"Content-Type": content_type}, method=method)
 
-    def request() -> tuple[int, bytes]:
+    def request() -> tuple[int, bytes, Message]:
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=timeout) as reply:  # noqa: S310
-                return reply.status, reply.read()
+            with urllib.request.urlopen(request_, timeout=timeout) as reply:  # noqa: S310
+                return reply.status, reply.read(), reply.headers
         except urllib.error.HTTPError as error:
-            return error.code, error.read()
+            return error.code, error.read(), error.headers
 
     try:
         return _within(timeout, request)
@@ -131,7 +134,7 @@ def _http(url: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
 def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
     """POST one message to the REST webhook and return the texts of the bot's replies."""
     webhook = f"{url.rstrip('/')}/webhooks/rest/webhook"
-    status, body = _http(webhook, json.dumps({"sender": sender, "message": message}).encode(), timeout)
+    status, body, _ = http_request(webhook, json.dumps({"sender": sender, "message": message}).encode(), timeout)
     if status != 200:
         hint = "is the rest channel in config/credentials.yml?" if status == 404 else "see the Rasa server's log"
         raise SmokeError(f"{webhook} answered HTTP {status}: {hint}")
@@ -149,7 +152,7 @@ def wait_until_up(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            _http(f"{url.rstrip('/')}/", None, max(1.0, min(5.0, deadline - time.monotonic())))
+            http_request(f"{url.rstrip('/')}/", None, max(1.0, min(5.0, deadline - time.monotonic())))
             return
         except SmokeError:
             if time.monotonic() > deadline:
