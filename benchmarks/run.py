@@ -479,9 +479,13 @@ def nlu_table(result: dict) -> str:
 def languages_table(results: list[dict]) -> str:
     """One row per language: the default pipeline against the others on the same held-out set."""
 
+    spacy_models = json.loads((ROOT / "cookiecutter.json").read_text())["_pins"]["spacy_models"]
+
     def scores(result: dict, name: str) -> str:
         row = result["pipelines"].get(name)
-        return f"{row['in_scope_accuracy']:.1%} / {row['out_of_scope_caught']:.0%}" if row else "not measured"
+        if row:
+            return f"{row['in_scope_accuracy']:.1%} / {row['out_of_scope_caught']:.0%}"
+        return "no spaCy image" if name == "spacy" and result["language"] not in spacy_models else "not measured"
 
     def cv(result: dict) -> str:
         row = result["pipelines"].get("light", {}).get("cross_validation")
@@ -496,7 +500,8 @@ def languages_table(results: list[dict]) -> str:
 def tables() -> tuple[str, str]:
     """(the benchmarks README section, the top README's section)."""
     scaffold_result = latest("scaffold")
-    languages = sorted({p.stem.rsplit("-", 1)[1] for p in RESULTS.glob("*-nlu-*.json")})
+    measured = {p.stem.rsplit("-", 1)[1] for p in RESULTS.glob("*-nlu-*.json")}
+    languages = [code for code in json.loads((ROOT / "cookiecutter.json").read_text())["language"] if code in measured]
     nlu_results = [latest(f"nlu-{lang}") for lang in languages]
     long = [scaffold_table(scaffold_result)] if scaffold_result else []
     if nlu_results:
