@@ -351,10 +351,21 @@ def test_make_dev_docker_serves_retrains_on_save_and_stops_on_ctrl_c(docker_env,
                 os.killpg(dev.pid, signal.SIGINT)
             try:
                 dev.wait(timeout=120)
+                left = containers_left(bot, 60)  # `run --rm` removes its container after the client exits
             finally:
-                left = bot.run("docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={bot.slug}")
                 bot.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
                 bot.run("docker", "image", "rm", "-f", f"{bot.slug}-rasa:latest", check=False, timeout=120)
     output = log.read_text()
     assert "Training the current files: trained in" in output and "data/nlu.yml: trained in" in output, output[-4000:]
-    assert left.stdout.strip() == "", f"Ctrl-C left containers behind:\n{output[-2000:]}"
+    assert not left, f"Ctrl-C left containers behind: {left}\n{output[-2000:]}"
+
+
+def containers_left(bot: ComposeProject, seconds: float) -> list[str]:
+    """The bot's containers, polled until there are none or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        names = bot.run("docker", "ps", "-a", "--format", "{{.Names}}",
+                        "--filter", f"label=com.docker.compose.project={bot.slug}").stdout.split()  # fmt: skip
+        if not names or time.monotonic() > deadline:
+            return names
+        time.sleep(1)
