@@ -38,7 +38,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "{{cookiecutter.project_slug}}" / "scripts")]
 
 import smoke_test  # noqa: E402
-from harness.bots import RasaProject, bake, prepare  # noqa: E402
+from harness.bots import UNSEEN_GREETING, RasaProject, bake, prepare  # noqa: E402
 from harness.processes import LOCAL, free_port  # noqa: E402
 from harness.rasa_servers import action_server  # noqa: E402
 from harness.stores import Store, local_endpoints  # noqa: E402
@@ -46,7 +46,6 @@ from harness.venvs import ToolchainError, rasa_venv  # noqa: E402
 
 TEMPLATE_HELLO = "Hi, how is it going?"  # the template's utter_greet
 RASA_INIT_HELLO = "Hey! How are you?"  # rasa init's utter_greet
-NEW_EXAMPLE = "wobble snorkel plink"  # added to greet by the edit benchmark; no model knows it before
 WAIT = 900.0  # seconds before a step that never happens is an error
 REJECTED = {"nlu_fallback", "out_of_scope"}  # both are answered with utter_default
 
@@ -231,13 +230,13 @@ def make_dev(work: Path, pipeline: str) -> dict:
     url, peak = f"http://{LOCAL}:{port}", []
     try:
         first = answer(url, "hello", TEMPLATE_HELLO, dev, peak)
-        if smoke_test.send(url, "bench", NEW_EXAMPLE) == [TEMPLATE_HELLO]:
-            raise RuntimeError(f"{NEW_EXAMPLE!r} is already a greeting: the edit would prove nothing")
+        if smoke_test.send(url, "bench", UNSEEN_GREETING) == [TEMPLATE_HELLO]:
+            raise RuntimeError(f"{UNSEEN_GREETING!r} is already a greeting: the edit would prove nothing")
         nlu = bot.path / "data" / "nlu.yml"
         text = nlu.read_text()
         edited = time.perf_counter()
-        nlu.write_text(text.replace("      - hello\n", f"      - hello\n      - {NEW_EXAMPLE}\n", 1))
-        served = answer(url, NEW_EXAMPLE, TEMPLATE_HELLO, dev, peak)
+        nlu.write_text(text.replace("      - hello\n", f"      - hello\n      - {UNSEEN_GREETING}\n", 1))
+        served = answer(url, UNSEEN_GREETING, TEMPLATE_HELLO, dev, peak)
     finally:
         stop(dev, signal.SIGINT)  # what Ctrl-C does
     lines = [line for line in (bot.scratch / "dev.log").read_text().splitlines() if ": trained in" in line]

@@ -17,14 +17,13 @@ import pytest
 
 import smoke_test
 from harness import bots, venvs
-from harness.bots import RasaProject
+from harness.bots import UNSEEN_GREETING, RasaProject
 from harness.processes import LOCAL, free_port
 
 pytestmark = pytest.mark.rasa
 
 WAIT = 600  # seconds before a step that never happens fails (diet trains for minutes on 2 cores)
 GREETING = "Hi, how is it going?"
-NEW_EXAMPLE = "wobble snorkel plink"
 WEATHER_NLU = """
   - intent: ask_weather
     examples: |
@@ -141,10 +140,10 @@ def test_make_dev_serves_retrains_on_save_survives_bad_edits_and_stops_cleanly(b
             assert listening_hosts(port) == {LOCAL}, f"port {port} is not on loopback only"
 
         # An edited example: the old model did not know it, the new one does.
-        assert dev.say(NEW_EXAMPLE) != [GREETING]
-        edit(bot.path / "data" / "nlu.yml", "      - hello\n", f"      - hello\n      - {NEW_EXAMPLE}\n")
+        assert dev.say(UNSEEN_GREETING) != [GREETING]
+        edit(bot.path / "data" / "nlu.yml", "      - hello\n", f"      - hello\n      - {UNSEEN_GREETING}\n")
         dev.expect(r"^data/nlu\.yml: trained in")
-        assert dev.say(NEW_EXAMPLE) == [GREETING]
+        assert dev.say(UNSEEN_GREETING) == [GREETING]
 
         # A new intent with a new response: examples and a rule first, the domain last.
         with open(bot.path / "data" / "nlu.yml", "a") as nlu:
@@ -191,10 +190,10 @@ def test_make_dev_on_rasa_2_8_trains_the_markdown_data_and_picks_up_an_edit(bot_
         started = dev.processes()
         for port in (dev.port, dev.actions_port):  # 2.8's `rasa run` has no --interface: rasa_run.py keeps it local
             assert listening_hosts(port) == {LOCAL}, f"port {port} is not on loopback only"
-        assert dev.say(NEW_EXAMPLE) != [GREETING]
-        edit(bot_2_8.path / "data" / "nlu.md", "- hello\n", f"- hello\n- {NEW_EXAMPLE}\n")
+        assert dev.say(UNSEEN_GREETING) != [GREETING]
+        edit(bot_2_8.path / "data" / "nlu.md", "- hello\n", f"- hello\n- {UNSEEN_GREETING}\n")
         dev.expect(r"^data/nlu\.md: trained in")
-        assert dev.say(NEW_EXAMPLE) == [GREETING]
+        assert dev.say(UNSEEN_GREETING) == [GREETING]
     finally:
         dev.stop()
     assert_stopped_cleanly(dev, started)

@@ -56,6 +56,7 @@ from test_web_chat_browser import artifacts, browser, page_state, say, screensho
 import smoke_test
 from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 from harness import fail_or_skip
+from harness.bots import UNSEEN_GREETING
 
 pytestmark = pytest.mark.docker
 
@@ -322,9 +323,6 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
     assert volumes_after <= volumes_before, f"volumes left after down -v: {volumes_after - volumes_before}"
 
 
-NEW_GREETING = "wobble snorkel plink"  # no model knows it until the edit adds it to greet
-
-
 def test_make_dev_docker_serves_retrains_on_save_and_stops_on_ctrl_c(docker_env, bake, tmp_path):
     """`make dev-docker` (make dev in the Rasa image, the project mounted) on the default bot: it
     trains and answers on 127.0.0.1:5005, serves an example added to data/nlu.yml, and Ctrl-C
@@ -340,10 +338,10 @@ def test_make_dev_docker_serves_retrains_on_save_and_stops_on_ctrl_c(docker_env,
             while smoke_test.send(URL, "dev", "hello") != [GREETING]:
                 assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
                 time.sleep(1)
-            assert smoke_test.send(URL, "dev", NEW_GREETING) != [GREETING]
+            assert smoke_test.send(URL, "dev", UNSEEN_GREETING) != [GREETING]
             nlu = bot.path / "data" / "nlu.yml"
-            nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {NEW_GREETING}\n", 1))
-            while smoke_test.send(URL, "dev", NEW_GREETING) != [GREETING]:
+            nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {UNSEEN_GREETING}\n", 1))
+            while smoke_test.send(URL, "dev", UNSEEN_GREETING) != [GREETING]:
                 assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
                 time.sleep(1)
         finally:

@@ -29,6 +29,10 @@ def bake(answers: dict, output_dir: Path) -> Path:
     return Path(path)
 
 
+# A message no model knows until an edit adds it to `greet` (the dev-loop test, make dev-docker, benchmarks).
+UNSEEN_GREETING = "wobble snorkel plink"
+
+
 @dataclass
 class RasaProject:
     """A baked bot, the venv that runs it, and a scratch folder for its runs."""
@@ -52,6 +56,13 @@ class RasaProject:
         env.update(self.env)
         env.update(extra or {})
         return env
+
+    def rasa(self, *args: str) -> list[str]:
+        """argv of `rasa ARGS` as the bot starts Rasa: through its scripts/rasa_run.py (faster for
+        light models), or the venv's `rasa` for a bot without one (the checker's corpus)."""
+        if (self.path / "scripts" / "rasa_run.py").is_file():
+            return [str(self.venv / "bin" / "python"), str(self.path / "scripts" / "rasa_run.py"), *args]
+        return [str(self.venv / "bin" / "rasa"), *args]
 
     def make_dev(self, port: int, actions_port: int) -> list[str]:
         """argv of `make dev` on the cached venv. `-o` keeps make from re-syncing that shared venv

@@ -39,12 +39,8 @@ class CliResult:
 
 
 def run(bot: RasaProject, *args: str, label: str = "rasa", timeout: float = COMMAND_TIMEOUT, env=None) -> CliResult:
-    """Run a command of the bot's venv (`rasa ...`, `python ...`) in the bot folder. `rasa` goes
-    through the bot's scripts/rasa_run.py when it has one, as its Makefile and images start Rasa."""
-    launcher = bot.path / "scripts" / "rasa_run.py"
-    if args[0] == "rasa" and launcher.is_file():
-        args = ("python", str(launcher), *args[1:])
-    argv = [str(bot.venv / "bin" / args[0]), *args[1:]]
+    """Run a command of the bot's venv (`rasa ...` as RasaProject.rasa starts it, `python ...`) in the bot folder."""
+    argv = bot.rasa(*args[1:]) if args[0] == "rasa" else [str(bot.venv / "bin" / args[0]), *args[1:]]
     run_env = bot.run_env(label, env)
     start = time.monotonic()
     try:

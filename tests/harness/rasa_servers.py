@@ -28,7 +28,7 @@ def rasa_server(bot: RasaProject, model: Path, endpoints: Path, *, env: dict | N
     args = ["run", "--enable-api", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
             "--credentials", "config/credentials.yml", "--auth-token", token]  # fmt: skip
     # The bot's own launcher, as Compose starts it; RASA_HOST binds 127.0.0.1 on 2.8 too (no --interface).
-    argv = [str(bot.venv / "bin" / "python"), "scripts/rasa_run.py", *args]
+    argv = bot.rasa(*args)
     env = bot.run_env("rasa-run", {**(env or {}), "RASA_HOST": LOCAL})
     log = bot.scratch / "logs" / f"rasa-{bot.runs:02d}.log"
     # The run folder as the image and the bot's README set it up: rasa.Dockerfile creates
