@@ -212,3 +212,30 @@ def test_github_expressions_survive_rendering(baked):
     _, bot = baked
     workflow = bot.text(".github/workflows/ci.yml")
     assert "${{ always() }}" in workflow and "${{ github.sha }}" in workflow
+
+
+# Slugs that YAML 1.1 (PyYAML, Rasa) or 1.2 (Compose) would read as null or a boolean if unquoted.
+YAML_KEYWORD_SLUGS = ["null", "true", "false", "yes", "no", "on", "off"]
+EVERYTHING_ON = {"tracker_store": "postgres", "kubernetes": True, "custom_actions": True, "web_chat": True}
+
+
+def swap_text(tree, old: str, new: str):
+    """The YAML tree with `old` replaced by `new` in every string, keys included."""
+    if isinstance(tree, dict):
+        return {swap_text(k, old, new): swap_text(v, old, new) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [swap_text(item, old, new) for item in tree]
+    return tree.replace(old, new) if isinstance(tree, str) else tree
+
+
+@pytest.mark.parametrize("slug", YAML_KEYWORD_SLUGS)
+def test_a_slug_that_reads_as_a_yaml_keyword_stays_text(bake_once, slug):
+    """Every YAML file has the default bot's shape with the slug swapped in: no value turns into
+    null or a boolean (Compose would refuse `name: null`, Rasa would read `assistant_id: off` as False)."""
+    reference, bot = bake_once(**EVERYTHING_ON), bake_once(**EVERYTHING_ON, project_slug=slug)
+    yaml_files = sorted(p.relative_to(bot.path) for p in bot.files() if p.suffix in {".yml", ".yaml"})
+    assert len(yaml_files) >= 20
+    for relative in yaml_files:
+        expected = swap_text(list(yaml.safe_load_all(reference.text(str(relative)))), "mood_bot", slug)
+        expected = swap_text(expected, "mood-bot", slug)  # Kubernetes names use '-'
+        assert list(yaml.safe_load_all(bot.text(str(relative)))) == expected, relative

@@ -319,3 +319,10 @@ def test_compose_config_without_env_asks_for_make_env(bake, store):
     proc = compose_config(bot.path)
     assert proc.returncode != 0
     assert "make .env" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("slug", ["null", "off"])
+def test_compose_accepts_a_slug_that_reads_as_a_yaml_keyword(bake, slug):
+    proc = compose_config(bake(project_slug=slug).path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["name"] == slug
