@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The template's test suite from a clean clone:   scripts/run_tests.sh [pytest args]
 # Makes the dev venv (requirements-dev.txt, Python >= 3.11; cached by its hash), starts the
-# databases of the real-Rasa tier (scripts/services.sh), then runs pytest. The tests build the
+# databases of the real-Rasa tier (scripts/services.sh), then runs pytest on two workers. The tests build the
 # pinned Rasa venvs themselves (tests/harness/venvs.py). `--dev-venv` only prints the venv's path.
 # Cache: ${COOKIECUTTER_RASA_CACHE:-~/.cache/cookiecutter-rasa}; Python: $DEV_PYTHON or python3.
 set -euo pipefail
@@ -21,4 +21,7 @@ if [[ ! -f $VENV/.complete ]]; then # built in place; the stamp comes last
 fi
 [[ ${1:-} != --dev-venv ]] || { echo "$VENV"; exit 0; }
 "$ROOT/scripts/services.sh"
-cd "$ROOT" && PATH="$VENV/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 exec "$VENV/bin/python" -m pytest "$@"
+# Two pytest-xdist workers (one per core of a CI machine); tests/conftest.py keeps each slow tier's
+# shared state on one worker. TEST_WORKERS=0 (or `-n 0`) runs everything in one process.
+cd "$ROOT" && PATH="$VENV/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 exec "$VENV/bin/python" -m pytest \
+  -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"

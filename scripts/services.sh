@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the database servers the real-Rasa tests talk to answer on 127.0.0.1:
-# PostgreSQL on 5432 (trust auth for root) and Redis on 6379. Uses running ones when they
+# PostgreSQL on 5432 (trust auth for root) and Redis on 6379, and that the programs of the
+# browser and Docker tiers are installed. Uses running servers when they
 # answer; otherwise installs Debian's packages and starts them.
 #   scripts/services.sh            # idempotent; prints what it did
 set -euo pipefail
@@ -38,4 +39,18 @@ else
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   for _ in $(seq 30); do redis_up && break; sleep 0.5; done
   redis_up || { echo "services: Redis did not start (see /var/log/redis/ci.log)" >&2; exit 1; }
+fi
+
+# The programs of the browser and Docker tiers, installed once here: the tests run on two
+# pytest-xdist workers, and two apt-get at once would fail on dpkg's lock.
+missing=()
+for pair in chromium:chromium chromedriver:chromium-driver nginx:nginx-light npm:npm dockerd:docker.io \
+  containerd:containerd runc:runc debootstrap:debootstrap ip:iproute2; do
+  [[ -x /usr/bin/${pair%%:*} || -x /usr/sbin/${pair%%:*} ]] || command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]} (apt-get)"
+  need_apt --no-install-recommends "${missing[@]}"
+else
+  log "Chromium, nginx, npm, Docker and debootstrap are installed"
 fi
