@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
 from harness import bots  # also puts the bot template's scripts/ (check_bot, smoke_test) on sys.path
+from harness.combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
+
+pytest_plugins = ["harness.worker_groups"]  # which tests share a pytest-xdist worker
 
 # The tests import the bot's own scripts without leaving __pycache__ in the template (it would be
 # copied into every baked bot).
@@ -78,20 +80,3 @@ def bake_once(tmp_path_factory):
         return baked[key]
 
     return _bake
-
-
-SLOW_TIERS = ("docker", "rasa", "browser")
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items) -> None:
-    """Keep what shares state on one pytest-xdist worker (scripts/run_tests.sh runs `-n 2 --dist
-    loadgroup`): the Docker tier has one engine, so it is one group; each slow module keeps its
-    trained bots and servers (module and session fixtures) on one worker. Fast tests spread freely.
-    Groups with more tests are handed out first, so the long tiers start at once."""
-    for item in items:
-        tier = next((name for name in SLOW_TIERS if item.get_closest_marker(name)), None)
-        if tier == "docker":
-            item.add_marker(pytest.mark.xdist_group("docker-engine"))
-        elif tier is not None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

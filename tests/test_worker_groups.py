@@ -1,0 +1,52 @@
+"""The suite's split over pytest-xdist workers holds: a slow module's tests share one worker (they share
+trained bots and a browser, and some follow on from the one before), and the Docker tier's modules share
+one. A pytest or pytest-xdist upgrade that silently breaks `--dist loadgroup` fails here in seconds, not
+as an order-dependent browser failure half an hour into CI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).parent
+
+RECORDER = """
+import json, os, pytest
+{mark}
+
+@pytest.mark.parametrize("n", range(6))
+def test_step(n):
+    with open(os.environ["RECORD"], "a") as out:
+        out.write(json.dumps([__name__, n, os.environ["PYTEST_XDIST_WORKER"]]) + "\\n")
+"""
+
+
+def test_each_slow_module_and_the_docker_tier_run_on_one_worker(tmp_path):
+    marks = {"test_rasa_a": "pytestmark = pytest.mark.rasa", "test_rasa_b": "pytestmark = pytest.mark.browser",
+             "test_docker_a": "pytestmark = pytest.mark.docker", "test_docker_b": "pytestmark = pytest.mark.docker",
+             "test_fast_a": "", "test_fast_b": ""}  # fmt: skip
+    for name, mark in marks.items():
+        (tmp_path / f"{name}.py").write_text(RECORDER.format(mark=mark), encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n rasa\n docker\n browser\n", encoding="utf-8")
+    record = tmp_path / "record.jsonl"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "harness.worker_groups",
+         "-n", "2", "--dist", "loadgroup", str(tmp_path)],
+        cwd=tmp_path, env={"PYTHONPATH": str(TESTS), "RECORD": str(record), "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    runs = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    assert len(runs) == 36
+    workers: dict[str, set[str]] = {}
+    order: dict[str, list[int]] = {}
+    for module, n, worker in runs:
+        group = "docker" if module.startswith("test_docker") else module
+        workers.setdefault(group, set()).add(worker)
+        order.setdefault(module, []).append(n)
+    for group in ("test_rasa_a", "test_rasa_b", "docker"):
+        assert len(workers[group]) == 1, f"{group} ran on {sorted(workers[group])}: --dist loadgroup is not grouping"
+    for module in ("test_rasa_a", "test_rasa_b", "test_docker_a", "test_docker_b"):
+        assert order[module] == list(range(6)), f"{module} ran out of order: {order[module]}"
