@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from check_bot import check_bot, errors
-from combinations import CHOICES, COOKIECUTTER_JSON, TEMPLATE_DIR
+from harness.combinations import CHOICES, COOKIECUTTER_JSON, TEMPLATE_DIR
 from rasa_template.answers import NO, YES
 from rasa_template.jinja import AnswerError
 

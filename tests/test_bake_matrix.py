@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from check_bot import check_bot, load_bot
-from combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id, valid_combinations
+from harness.combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id, valid_combinations
 
 VALID = baked_combinations()
 WALKTHROUGH_REPLIES = {

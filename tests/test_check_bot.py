@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from check_bot import DUCKLING_IMAGE, MIN_EXAMPLES_PER_INTENT, Problem, check_bot, errors, main
-from combinations import PINS
+from harness.combinations import PINS
 
 RASA = PINS["rasa_lines"]["3.6"]["rasa"]
 RASA_SDK = PINS["rasa_lines"]["3.6"]["rasa_sdk"]

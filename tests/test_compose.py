@@ -15,7 +15,7 @@ import check_jsonschema
 import jsonschema
 import pytest
 
-from combinations import DATABASE_STORES, PINS, baked_combinations, combo_id
+from harness.combinations import DATABASE_STORES, PINS, baked_combinations, combo_id
 
 VALID = baked_combinations()
 WITH_REDIS = [a for a in VALID if a["tracker_store"] == "redis"]

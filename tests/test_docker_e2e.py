@@ -54,9 +54,9 @@ import pytest
 from test_web_chat_browser import artifacts, browser, page_state, say, screenshot, wait_for  # noqa: F401  (fixtures)
 
 import smoke_test
-from combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 from harness import fail_or_skip
 from harness.bots import UNSEEN_GREETING
+from harness.combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 
 pytestmark = pytest.mark.docker
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from dockerfile_parse import DockerfileParser
 
-from combinations import PINS, baked_combinations
+from harness.combinations import PINS, baked_combinations
 
 HADOLINT = Path(sys.executable).parent / "hadolint"
 LINE_PINS = PINS["rasa_lines"]

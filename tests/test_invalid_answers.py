@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from combinations import COOKIECUTTER_JSON, TEMPLATE_DIR, combo_id, invalid_combinations
+from harness.combinations import COOKIECUTTER_JSON, TEMPLATE_DIR, combo_id, invalid_combinations
 
 INVALID = invalid_combinations()
 # The default answers, as a complete replay file holds them.

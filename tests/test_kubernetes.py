@@ -25,8 +25,8 @@ import yaml
 
 import check_bot
 import generate_env
-from combinations import PINS, baked_combinations, combo_id
-from kustomize import KUBECTL, documents, generated, kustomize
+from harness.combinations import PINS, baked_combinations, combo_id
+from harness.kustomize import KUBECTL, documents, generated, kustomize
 
 VALID = [answers for answers in baked_combinations() if answers["kubernetes"]]
 HADOLINT = Path(sys.executable).parent / "hadolint"

@@ -12,7 +12,7 @@ import yaml
 
 from benchmarks.run import normalise  # how the benchmark tells an evaluation message from an example
 from check_bot import load_bot
-from combinations import CHOICES, PINS, TEMPLATE_DIR
+from harness.combinations import CHOICES, PINS, TEMPLATE_DIR
 
 LANGUAGES = CHOICES["language"]
 ENGLISH = "en"

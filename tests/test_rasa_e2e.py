@@ -27,9 +27,9 @@ import pytest
 
 import check_bot
 import smoke_test
-from combinations import CHOICES, pairwise, runs_real_rasa_here, valid_combinations
 from harness import mongo, rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
+from harness.combinations import CHOICES, pairwise, runs_real_rasa_here, valid_combinations
 from harness.processes import Service
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 import smoke_test
-from combinations import CHOICES, TEMPLATE_DIR, is_valid
 from harness import rasa_cli, stores, venvs
 from harness.bots import prepare
+from harness.combinations import CHOICES, TEMPLATE_DIR, is_valid
 from harness.processes import Service
 from harness.rasa_servers import action_server, rasa_server
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from check_bot import FORMAT_VERSIONS, load_bot
-from combinations import PINS, TEMPLATE_DIR
+from harness.combinations import PINS, TEMPLATE_DIR
 from rasa_template import markdown_data
 
 LINES = list(PINS["rasa_lines"])

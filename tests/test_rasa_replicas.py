@@ -29,9 +29,9 @@ import generate_env
 import smoke_test
 from harness import rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
+from harness.kustomize import documents, generated, kustomize
 from harness.processes import LOCAL
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
-from kustomize import documents, generated, kustomize
 
 pytestmark = pytest.mark.rasa
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from combinations import TEMPLATE_DIR
+from harness.combinations import TEMPLATE_DIR
 
 BIN = Path(sys.executable).parent
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-import web_chat_tools as tools
-from combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id
 from harness import fail_or_skip
+from harness import web_chat as tools
+from harness.combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_id
 
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import smoke_test
-import web_chat_tools as tools
 from harness import fail_or_skip, rasa_cli, stores, venvs
+from harness import web_chat as tools
 from harness.bots import prepare
 from harness.processes import stop_tree
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from combinations import PINS  # noqa: E402
 from harness.bots import bake  # noqa: E402
+from harness.combinations import PINS  # noqa: E402
 from harness.venvs import rasa_venv  # noqa: E402
 
 

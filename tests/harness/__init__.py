@@ -5,7 +5,7 @@ scripts/ on sys.path, so `check_bot` and `smoke_test` are the very files every b
 import os
 import sys
 
-from combinations import TEMPLATE_DIR
+from .combinations import TEMPLATE_DIR
 
 BOT_SCRIPTS = str(TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts")
 if BOT_SCRIPTS not in sys.path:

@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from combinations import TEMPLATE_DIR
 from harness import venvs
+
+from .combinations import TEMPLATE_DIR
 
 SPACY_STAND_IN = Path(__file__).resolve().parent.parent / "spacy-stand-in.txt"
 SPACY_TEMPLATE_MODEL = "en_core_web_md"  # what the template's config names (the Docker image has it)
