@@ -19,7 +19,10 @@ if [[ ! -f $VENV/.complete ]]; then # built in place; the stamp comes last
   fi
   touch "$VENV/.complete"
 fi
-[[ ${1:-} != --dev-venv ]] || { echo "$VENV"; exit 0; }
+[[ ${1:-} != --dev-venv ]] || {
+  echo "$VENV"
+  exit 0
+}
 "$ROOT/scripts/services.sh"
 # Two pytest-xdist workers (one per core of a CI machine); tests/conftest.py keeps each slow tier's
 # shared state on one worker. TEST_WORKERS=0 (or `-n 0`) runs everything in one process.

@@ -8,8 +8,14 @@ set -euo pipefail
 
 log() { printf 'services: %s\n' "$*"; }
 need_apt() {
-  command -v apt-get >/dev/null || { echo "services: $1 is missing and apt-get is not available: install it by hand" >&2; exit 1; }
-  [[ -n "${APT_UPDATED:-}" ]] || { apt-get update -qq; APT_UPDATED=1; }
+  command -v apt-get >/dev/null || {
+    echo "services: $1 is missing and apt-get is not available: install it by hand" >&2
+    exit 1
+  }
+  [[ -n "${APT_UPDATED:-}" ]] || {
+    apt-get update -qq
+    APT_UPDATED=1
+  }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
@@ -20,11 +26,17 @@ if postgres_up; then
   log "PostgreSQL answers on 127.0.0.1:5432"
 else
   command -v pg_ctlcluster >/dev/null || need_apt postgresql
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -n 1)
   log "starting PostgreSQL $version"
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  for _ in $(seq 30); do postgres_up && break; sleep 1; done
-  postgres_up || { echo "services: PostgreSQL did not start (see /var/log/postgresql)" >&2; exit 1; }
+  for _ in $(seq 30); do
+    postgres_up && break
+    sleep 1
+  done
+  postgres_up || {
+    echo "services: PostgreSQL did not start (see /var/log/postgresql)" >&2
+    exit 1
+  }
   # The role the tests connect as.
   su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='root'\" | grep -q 1 || createuser -s root"
 fi
@@ -37,8 +49,14 @@ else
   mkdir -p /var/lib/redis /var/log/redis
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
-  for _ in $(seq 30); do redis_up && break; sleep 0.5; done
-  redis_up || { echo "services: Redis did not start (see /var/log/redis/ci.log)" >&2; exit 1; }
+  for _ in $(seq 30); do
+    redis_up && break
+    sleep 0.5
+  done
+  redis_up || {
+    echo "services: Redis did not start (see /var/log/redis/ci.log)" >&2
+    exit 1
+  }
 fi
 
 # The programs of the browser and Docker tiers, installed once here: the tests run on two

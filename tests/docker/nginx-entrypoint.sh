@@ -5,12 +5,12 @@
 set -Eeuo pipefail
 
 if [[ ${1:-} == nginx || ${1:-} == nginx-debug ]]; then
-    for script in /docker-entrypoint.d/*.sh; do
-        if [[ -x $script ]]; then
-            echo "$0: launching $script"
-            "$script"
-        fi
-    done
+  for script in /docker-entrypoint.d/*.sh; do
+    if [[ -x $script ]]; then
+      echo "$0: launching $script"
+      "$script"
+    fi
+  done
 fi
 
 exec "$@"

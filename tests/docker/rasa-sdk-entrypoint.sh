@@ -4,14 +4,14 @@
 set -Eeuo pipefail
 
 print_help() {
-    echo "Available options:"
-    echo " start commands (rasa_sdk command line arguments) - Start the action server"
-    echo " help                                             - Print this help"
-    echo " run                                              - Run an arbitrary command inside the container"
+  echo "Available options:"
+  echo " start commands (rasa_sdk command line arguments) - Start the action server"
+  echo " help                                             - Print this help"
+  echo " run                                              - Run an arbitrary command inside the container"
 }
 
 case ${1:-} in
-    start) exec python -m rasa_sdk "${@:2}" ;;
-    run) exec "${@:2}" ;;
-    *) print_help ;;
+  start) exec python -m rasa_sdk "${@:2}" ;;
+  run) exec "${@:2}" ;;
+  *) print_help ;;
 esac

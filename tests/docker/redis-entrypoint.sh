@@ -8,14 +8,14 @@ set -Eeuo pipefail
 if [[ ${1:-} == -* || ${1:-} == *.conf ]]; then set -- redis-server "$@"; fi
 
 if [[ ${1:-} == redis-server && $(id -u) == 0 ]]; then
-    find . \! -user redis -exec chown redis '{}' +
-    exec setpriv --reuid=redis --regid=redis --init-groups "${BASH_SOURCE[0]}" "$@"
+  find . \! -user redis -exec chown redis '{}' +
+  exec setpriv --reuid=redis --regid=redis --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [[ $(umask) == 0022 ]]; then umask 0077; fi
 
-if [[ ${1:-} == redis-server && ( $# -eq 1 || ${2:-} == -* ) ]]; then
-    set -- redis-server --protected-mode no "${@:2}"
+if [[ ${1:-} == redis-server && ($# -eq 1 || ${2:-} == -*) ]]; then
+  set -- redis-server --protected-mode no "${@:2}"
 fi
 
 exec "$@"

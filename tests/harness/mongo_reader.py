@@ -1,6 +1,6 @@
 """Print the events of one conversation stored in a Mongo tracker store, as JSON (emulator venv).
 
-    python mongo_reader.py URL USER PASSWORD AUTH_SOURCE DB COLLECTION SENDER
+Usage: python mongo_reader.py URL USER PASSWORD AUTH_SOURCE DB COLLECTION SENDER
 """
 
 import json

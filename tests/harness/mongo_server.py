@@ -1,6 +1,6 @@
 """The mongoeco wire-protocol emulator on 127.0.0.1 with one SCRAM user (run by the emulator venv).
 
-    python mongo_server.py PORT USER PASSWORD
+Usage: python mongo_server.py PORT USER PASSWORD
 """
 
 import asyncio
