@@ -9,6 +9,7 @@ line's pins, whether the tracker store is a shared database). The Jinja extensio
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import re
@@ -66,7 +67,7 @@ def with_derived(answers: dict) -> dict:
         result.update(line)
     language = str(result.get("language"))
     if language in TEMPLATE.get("language", []):
-        result["texts"] = yaml.safe_load((LANGUAGES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        result["texts"] = language_texts(language)
         result["spacy_model"] = PINS["spacy_models"].get(language, "")  # of the -spacy-<language> image
     if "tracker_store" in result:
         store = result["tracker_store"]
@@ -77,6 +78,12 @@ def with_derived(answers: dict) -> dict:
         actions = ["action_server"] if result.get("custom_actions") is True else []
         result["rasa_depends_on"] = actions + ([store] if result["shared_store"] else [])
     return result
+
+
+@functools.lru_cache(maxsize=None)
+def language_texts(language: str) -> dict:
+    """languages/<language>.yml, parsed once per process (templates only read it)."""
+    return yaml.safe_load((LANGUAGES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
 
 
 def is_complete(answers: dict) -> bool:

@@ -27,17 +27,27 @@ class _AnswersContext(Context):
         value = super().resolve_or_missing(key)
         if key != "cookiecutter" or not isinstance(value, dict):
             return value
-        if answers.is_complete(value):
-            problems = answers.errors(value)
-            if problems:
-                raise AnswerError("\n".join(f"ERROR: {problem}" for problem in problems))
-        return answers.with_derived(value)
+        # Validated and derived once per set of answers, not at each of the ~40 lookups of a render.
+        cache = self.environment.derived_answers
+        cache_key = json.dumps(value, sort_keys=True, default=str)
+        if cache_key not in cache:
+            cache[cache_key] = _validated_and_derived(value)
+        return cache[cache_key]
+
+
+def _validated_and_derived(value: dict) -> dict:
+    if answers.is_complete(value):
+        problems = answers.errors(value)
+        if problems:
+            raise AnswerError("\n".join(f"ERROR: {problem}" for problem in problems))
+    return answers.with_derived(value)
 
 
 class DerivedAnswers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
         environment.context_class = _AnswersContext
+        environment.derived_answers = {}  # json of the answers -> with_derived(answers)
         environment.filters["default_slug"] = answers.default_slug
         environment.filters["yaml_string"] = yaml_string
 
