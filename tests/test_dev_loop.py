@@ -15,7 +15,7 @@ import time
 import psutil
 import pytest
 
-import smoke_test
+import rasa_http
 from harness import bots, venvs
 from harness.bots import UNSEEN_GREETING, RasaProject
 from harness.processes import LOCAL, free_port
@@ -76,7 +76,7 @@ class DevLoop:
     def say(self, message: str) -> list[str]:
         """The bot's replies, in a new conversation each time (no context from earlier turns)."""
         self.senders += 1
-        return smoke_test.send(self.url, f"tester-{self.senders}", message)
+        return rasa_http.send(self.url, f"tester-{self.senders}", message)
 
     def processes(self) -> list[psutil.Process]:
         """make, dev.py and every server it started (they run in process groups of their own)."""
