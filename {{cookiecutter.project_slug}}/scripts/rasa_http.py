@@ -51,9 +51,9 @@ def _within(seconds: float, work: Callable[[], Reply]) -> Reply:
 def request(url: str, body: bytes | None = None, *, method: str | None = None, timeout: float = 30,
             content_type: str = "application/json") -> Reply:  # fmt: skip
     """One request; its Reply whatever the HTTP status. RasaHTTPError when there is no HTTP answer."""
-    prepared = urllib.request.Request(url, body, {"Content-Type": content_type}, method=method)
 
     def ask() -> Reply:
+        prepared = urllib.request.Request(url, body, {"Content-Type": content_type}, method=method)
         try:
             with urllib.request.urlopen(prepared, timeout=timeout) as reply:  # noqa: S310
                 return Reply(reply.status, reply.read(), reply.headers)
