@@ -110,8 +110,8 @@ class _RawServer(socketserver.ThreadingTCPServer):
 
 
 @pytest.fixture
-def serve():
-    """serve(server) -> its URL; every server is shut down after the test."""
+def stand_in():
+    """stand_in(server) -> its URL; every server is shut down after the test."""
     servers = []
 
     def start(server: socketserver.BaseServer) -> str:
@@ -125,22 +125,22 @@ def serve():
 
 
 @pytest.fixture
-def http_server(serve):
+def http_server(stand_in):
     """An HTTP server that answers every request with one status and body."""
 
     def start(status: int, body: bytes) -> str:
         handler = type("Handler", (StandInHandler,), {"status": status, "body": body})
-        return serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
+        return stand_in(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
 
     return start
 
 
 @pytest.fixture
-def raw_server(serve):
+def raw_server(stand_in):
     """A TCP server whose handler gets the connected socket (for non-HTTP or slow peers)."""
 
     def start(handle) -> str:
         handler = type("Raw", (socketserver.BaseRequestHandler,), {"handle": lambda self: handle(self.request)})
-        return serve(_RawServer(("127.0.0.1", 0), handler))
+        return stand_in(_RawServer(("127.0.0.1", 0), handler))
 
     return start

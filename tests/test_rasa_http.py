@@ -23,7 +23,7 @@ def closed_port_url() -> str:
 
 
 @pytest.fixture
-def recording_rasa(serve):
+def recording_rasa(stand_in):
     """A stand-in of Rasa's model API: records each request; /model/train names a model file."""
     seen: list[dict] = []
 
@@ -41,7 +41,7 @@ def recording_rasa(serve):
 
         do_GET = do_POST = do_PUT = _answer
 
-    url = serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder))
+    url = stand_in(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder))
     return url, seen
 
 
@@ -58,7 +58,7 @@ def test_train_and_load_send_what_rasas_api_reads(recording_rasa):
     assert json.loads(load["body"]) == {"model_file": model}
 
 
-def test_send_posts_the_message_and_returns_the_texts(serve):
+def test_send_posts_the_message_and_returns_the_texts(stand_in):
     class Echo(StandInHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             message = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -66,7 +66,7 @@ def test_send_posts_the_message_and_returns_the_texts(serve):
                                     {"recipient_id": message["sender"], "image": "x.png"}]).encode()  # fmt: skip
             self._answer()
 
-    url = serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo))
+    url = stand_in(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo))
     assert rasa_http.send(url + "/", "someone", "hello") == ["HELLO", ""]
 
 
