@@ -57,6 +57,7 @@ import rasa_http
 from harness import fail_or_skip
 from harness.bots import UNSEEN_GREETING
 from harness.combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
+from harness.processes import http_json
 
 pytestmark = pytest.mark.docker
 
@@ -167,8 +168,9 @@ class ComposeProject:
 
 def tracker_texts(bot: ComposeProject, sender: str) -> list[tuple[str, str]]:
     token = bot.settings["RASA_AUTH_TOKEN"]
-    with urllib.request.urlopen(f"{URL}/conversations/{sender}/tracker?token={token}", timeout=30) as response:  # noqa: S310
-        events = json.load(response)["events"]
+    status, body = http_json(f"{URL}/conversations/{sender}/tracker?token={token}", timeout=30)
+    assert status == 200 and isinstance(body, dict), f"GET tracker of {sender!r}: {status} {body}"
+    events = body["events"]
     return [(event["event"], event.get("text") or "") for event in events if event["event"] in ("user", "bot")]
 
 
