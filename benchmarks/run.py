@@ -37,7 +37,8 @@ RESULTS = HERE / "results"
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "{{cookiecutter.project_slug}}" / "scripts")]
 
-import smoke_test  # noqa: E402
+import process_group  # noqa: E402
+import rasa_http  # noqa: E402
 from harness.bots import UNSEEN_GREETING, RasaProject, bake, prepare  # noqa: E402
 from harness.processes import LOCAL, free_port  # noqa: E402
 from harness.rasa_servers import action_server  # noqa: E402
@@ -95,9 +96,9 @@ def answer(url: str, message: str, expected: str, process: subprocess.Popen, pea
         if peak is not None:
             peak.append(tree_rss_mib(process.pid))
         try:
-            if expected in smoke_test.send(url, "bench", message, timeout=10):
+            if expected in rasa_http.send(url, "bench", message, timeout=10):
                 return time.perf_counter()
-        except smoke_test.SmokeError:  # not up yet
+        except rasa_http.RasaHTTPError:  # not up yet
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer {message!r} with {expected!r} within {WAIT} s")
@@ -108,7 +109,7 @@ def latency(url: str, requests: int, expected: str) -> dict:
     times, wrong = [], 0
     for i in range(requests):
         start = time.perf_counter()
-        wrong += expected not in smoke_test.send(url, f"load-{i}", "hello")
+        wrong += expected not in rasa_http.send(url, f"load-{i}", "hello")
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return {
@@ -121,22 +122,18 @@ def latency(url: str, requests: int, expected: str) -> dict:
 
 
 def start(argv: list[str], cwd: Path, env: dict, log: Path) -> subprocess.Popen:
+    """argv in a process group of its own (the bot's scripts/process_group.py), its output in log."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
-        return subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return process_group.start(argv, cwd=cwd, env=env, output=out)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    """Stop a process group we started, SIGKILL after 30 s; no process is left behind."""
-    try:
-        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
-        os.killpg(process.pid, sig)
-    except (psutil.NoSuchProcess, ProcessLookupError):
-        tree = []
-    _, alive = psutil.wait_procs(tree, timeout=30)
-    for proc in alive:
-        proc.kill()
-    process.wait()
+    """Signal the process group we started, SIGKILL it after 30 s. `make dev` stops the servers it
+    started in groups of their own (dev.py, on SIGINT)."""
+    left = process_group.stop(process, sig=sig, timeout=30)
+    if left:
+        raise RuntimeError(f"the process group of {left} outlived SIGKILL")
 
 
 # --- rasa init vs the template (issue figures: scaffold, serving, make dev) --------------------------
@@ -230,7 +227,7 @@ def make_dev(work: Path, pipeline: str) -> dict:
     url, peak = f"http://{LOCAL}:{port}", []
     try:
         first = answer(url, "hello", TEMPLATE_HELLO, dev, peak)
-        if smoke_test.send(url, "bench", UNSEEN_GREETING) == [TEMPLATE_HELLO]:
+        if rasa_http.send(url, "bench", UNSEEN_GREETING) == [TEMPLATE_HELLO]:
             raise RuntimeError(f"{UNSEEN_GREETING!r} is already a greeting: the edit would prove nothing")
         nlu = bot.path / "data" / "nlu.yml"
         text = nlu.read_text()

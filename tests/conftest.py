@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
+import socketserver
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,64 @@ def bake_once(tmp_path_factory):
         return baked[key]
 
     return _bake
+
+
+# --- Stand-ins of a server on 127.0.0.1: for the bot's HTTP client and smoke test -------------------
+
+
+class StandInHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the class's status and body."""
+
+    status, body = 200, b"[]"
+
+    def _answer(self) -> None:
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = do_PUT = _answer
+
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+
+class _RawServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def stand_in():
+    """stand_in(server) -> its URL; every server is shut down after the test."""
+    servers = []
+
+    def start(server: socketserver.BaseServer) -> str:
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture
+def http_server(stand_in):
+    """An HTTP server that answers every request with one status and body."""
+
+    def start(status: int, body: bytes) -> str:
+        handler = type("Handler", (StandInHandler,), {"status": status, "body": body})
+        return stand_in(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
+
+    return start
+
+
+@pytest.fixture
+def raw_server(stand_in):
+    """A TCP server whose handler gets the connected socket (for non-HTTP or slow peers)."""
+
+    def start(handle) -> str:
+        handler = type("Raw", (socketserver.BaseRequestHandler,), {"handle": lambda self: handle(self.request)})
+        return stand_in(_RawServer(("127.0.0.1", 0), handler))
+
+    return start

@@ -15,7 +15,7 @@ import time
 import psutil
 import pytest
 
-import smoke_test
+import rasa_http
 from harness import bots, venvs
 from harness.bots import UNSEEN_GREETING, RasaProject
 from harness.processes import LOCAL, free_port
@@ -76,7 +76,7 @@ class DevLoop:
     def say(self, message: str) -> list[str]:
         """The bot's replies, in a new conversation each time (no context from earlier turns)."""
         self.senders += 1
-        return smoke_test.send(self.url, f"tester-{self.senders}", message)
+        return rasa_http.send(self.url, f"tester-{self.senders}", message)
 
     def processes(self) -> list[psutil.Process]:
         """make, dev.py and every server it started (they run in process groups of their own)."""
@@ -128,7 +128,8 @@ def test_make_dev_serves_retrains_on_save_survives_bad_edits_and_stops_cleanly(b
     dev = DevLoop(bot)
     try:
         dev.expect(r"Training the current files: trained in")
-        dev.expect(r"Watching for saves")
+        watching = dev.expect(r"Watching for saves")
+        assert "actions/ (.py): restart the action server" in watching, watching
         assert dev.say("hello") == [GREETING]
         started = dev.processes()
         commands = [" ".join(p.cmdline()) for p in started]
@@ -138,6 +139,15 @@ def test_make_dev_serves_retrains_on_save_survives_bad_edits_and_stops_cleanly(b
         assert not [c for c in commands if token in c], "the API token is on a command line"
         for port in (dev.port, dev.actions_port):
             assert listening_hosts(port) == {LOCAL}, f"port {port} is not on loopback only"
+
+        # A save in actions/ restarts the action server (a new process) and trains nothing.
+        old_sdk = [p for p in started if "rasa_sdk" in " ".join(p.cmdline())]
+        with open(bot.path / "actions" / "actions.py", "a") as code:
+            code.write("\n# edited\n")
+        dev.expect(r"^actions/actions\.py: action server restarted$")
+        assert old_sdk and not [p for p in old_sdk if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        started += [p for p in dev.processes() if p not in started]
+        assert any("rasa_sdk" in " ".join(p.cmdline()) for p in started if p not in old_sdk), "no new action server"
 
         # An edited example: the old model did not know it, the new one does.
         assert dev.say(UNSEEN_GREETING) != [GREETING]

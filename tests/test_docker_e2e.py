@@ -53,10 +53,11 @@ import pytest
 # The browser tier's Chromium and page helpers, for the default bot's chat page.
 from test_web_chat_browser import artifacts, browser, page_state, say, screenshot, wait_for  # noqa: F401  (fixtures)
 
-import smoke_test
+import rasa_http
 from harness import fail_or_skip
 from harness.bots import UNSEEN_GREETING
 from harness.combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
+from harness.processes import http_json
 
 pytestmark = pytest.mark.docker
 
@@ -167,8 +168,9 @@ class ComposeProject:
 
 def tracker_texts(bot: ComposeProject, sender: str) -> list[tuple[str, str]]:
     token = bot.settings["RASA_AUTH_TOKEN"]
-    with urllib.request.urlopen(f"{URL}/conversations/{sender}/tracker?token={token}", timeout=30) as response:  # noqa: S310
-        events = json.load(response)["events"]
+    status, body = http_json(f"{URL}/conversations/{sender}/tracker?token={token}", timeout=30)
+    assert status == 200 and isinstance(body, dict), f"GET tracker of {sender!r}: {status} {body}"
+    events = body["events"]
     return [(event["event"], event.get("text") or "") for event in events if event["event"] in ("user", "bot")]
 
 
@@ -227,7 +229,7 @@ def web_service_works(bot: ComposeProject) -> None:
         page = response.read().decode("utf-8")
         assert response.status == 200 and 'id="messages"' in page, page[:300]
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
-    assert smoke_test.send(WEB_URL, f"through-nginx-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+    assert rasa_http.send(WEB_URL, f"through-nginx-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
     uid = bot.compose("exec", "-T", "web", "id", "-u").stdout.strip()
     assert uid == WEB_UID, f"web runs as uid {uid!r}"
 
@@ -266,8 +268,8 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
             start = time.monotonic()
             bot.timed("make_up_s", "make", "up", env=up_env, timeout=900)
             sender = f"walkthrough-{uuid.uuid4().hex[:8]}"
-            smoke_test.wait_until_up(URL, 120)  # healthy already after --wait; the first answer may lag
-            reply = smoke_test.send(URL, sender, "hello")
+            rasa_http.wait_until_up(URL, 120)  # healthy already after --wait; the first answer may lag
+            reply = rasa_http.send(URL, sender, "hello")
             bot.timings["up_to_first_answer_s"] = round(time.monotonic() - start, 1)
             assert reply == [GREETING]
 
@@ -303,7 +305,7 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
                 assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
             else:
                 assert kept == [], f"in_memory kept a conversation across a restart: {kept}"
-            assert smoke_test.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+            assert rasa_http.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
 
             if answers == BOTS[0]:  # last: it stops rasa
                 assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
@@ -333,15 +335,15 @@ def test_make_dev_docker_serves_retrains_on_save_and_stops_on_ctrl_c(docker_env,
         dev = subprocess.Popen(["make", "dev-docker"], cwd=bot.path, env=bot.env, stdout=out, stderr=subprocess.STDOUT,
                                start_new_session=True)  # fmt: skip
         try:
-            smoke_test.wait_until_up(URL, 900)  # image build, Rasa's start-up, the first training
+            rasa_http.wait_until_up(URL, 900)  # image build, Rasa's start-up, the first training
             deadline = time.monotonic() + 600
-            while smoke_test.send(URL, "dev", "hello") != [GREETING]:
+            while rasa_http.send(URL, "dev", "hello") != [GREETING]:
                 assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
                 time.sleep(1)
-            assert smoke_test.send(URL, "dev", UNSEEN_GREETING) != [GREETING]
+            assert rasa_http.send(URL, "dev", UNSEEN_GREETING) != [GREETING]
             nlu = bot.path / "data" / "nlu.yml"
             nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {UNSEEN_GREETING}\n", 1))
-            while smoke_test.send(URL, "dev", UNSEEN_GREETING) != [GREETING]:
+            while rasa_http.send(URL, "dev", UNSEEN_GREETING) != [GREETING]:
                 assert dev.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
                 time.sleep(1)
         finally:

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 import check_bot
+import rasa_http
 import smoke_test
 from harness import mongo, rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
@@ -201,7 +202,7 @@ def test_spacy_stand_in_leaves_the_rasa_venv_consistent(e2e):
 
 
 def hold(server: Service, sender: str, messages: list[str]) -> list[list[str]]:
-    return [smoke_test.send(server.url, sender, message) for message in messages]
+    return [rasa_http.send(server.url, sender, message) for message in messages]
 
 
 @pytest.mark.parametrize("answers", COMBINATIONS, ids=bot_id)

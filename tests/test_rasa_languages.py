@@ -16,6 +16,7 @@ import uuid
 import pytest
 import yaml
 
+import rasa_http
 import smoke_test
 from harness import rasa_cli, stores, venvs
 from harness.bots import prepare
@@ -57,7 +58,7 @@ def test_every_language_line_and_pipeline_is_covered():
 def hold(server: Service, messages: list[str]) -> list[list[str]]:
     """One new conversation: the bot's replies to each message."""
     sender = f"lang-{uuid.uuid4().hex[:12]}"
-    return [smoke_test.send(server.url, sender, message) for message in messages]
+    return [rasa_http.send(server.url, sender, message) for message in messages]
 
 
 @pytest.mark.parametrize("answers", LANGUAGE_BOTS, ids=bot_id)

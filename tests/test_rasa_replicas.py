@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 import generate_env
+import rasa_http
 import smoke_test
 from harness import rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
@@ -133,7 +134,7 @@ def test_two_replicas_share_one_conversation(store_kind, models_dir, tmp_path, m
         for number, turn in enumerate(turns):
             replica = replicas[number % 2]
             start = time.time()
-            replies = smoke_test.send(replica.url, sender, turn.message)
+            replies = rasa_http.send(replica.url, sender, turn.message)
             end = time.time()
             sent.append(turn.message)
             where = f"turn {number + 1} ({turn.message!r}) on replica {number % 2}"

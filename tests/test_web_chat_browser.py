@@ -20,7 +20,7 @@ import smoke_test
 from harness import fail_or_skip, rasa_cli, stores, venvs
 from harness import web_chat as tools
 from harness.bots import prepare
-from harness.processes import stop_tree
+from harness.processes import stop
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 
 pytestmark = pytest.mark.browser
@@ -239,7 +239,7 @@ def test_buttons_and_images(browser, stack, artifacts):
 def test_offline_state_when_rasa_stops(browser, stack, artifacts):
     from selenium.webdriver.common.by import By
 
-    stop_tree(stack.rasa.process)  # the harness's own stop: SIGTERM, then SIGKILL
+    stop(stack.rasa.process)  # the harness's own stop: SIGTERM, then SIGKILL
     wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state")
     assert "Cannot reach the assistant" in browser.find_element(By.ID, "status").text
     assert not browser.find_element(By.ID, "message").is_enabled()

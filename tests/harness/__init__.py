@@ -1,6 +1,7 @@
 """Test support of the template: venvs (the pinned toolchains), bots (baking), processes,
 rasa_cli, rasa_servers, stores and mongo (the emulator). Importing it puts the bot template's
-scripts/ on sys.path, so `check_bot` and `smoke_test` are the very files every bot ships."""
+scripts/ on sys.path, so `check_bot`, `smoke_test`, `rasa_http` (the HTTP client) and
+`process_group` (start and stop servers) are the very files every bot ships."""
 
 import os
 import sys

@@ -1,4 +1,8 @@
-"""Local servers for the tests: free ports, start, wait until ready, stop the whole process tree."""
+"""Local servers for the tests: free ports, start, wait until ready, stop the whole process group.
+
+Starting and stopping is the bot's own scripts/process_group.py (what `make dev` uses), and HTTP is
+its scripts/rasa_http.py. psutil only looks: which addresses a server's processes listen on.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import json
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+import process_group
+import rasa_http
 
 LOCAL = "127.0.0.1"
 STOP_TIMEOUT = 20  # seconds between SIGTERM and SIGKILL
@@ -31,13 +36,10 @@ def free_port() -> int:
 
 
 def http_json(url: str, timeout: float = 10) -> tuple[int, object]:
-    """GET url; (status, parsed JSON or text). Connection errors give status 0."""
+    """GET url; (status, parsed JSON or text). No HTTP answer gives status 0 and the reason."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, body = error.code, error.read()
-    except (urllib.error.URLError, OSError) as error:
+        status, body, _ = rasa_http.request(url, timeout=timeout)
+    except rasa_http.RasaHTTPError as error:
         return 0, str(error)
     try:
         return status, json.loads(body)
@@ -52,7 +54,7 @@ class Service:
     name: str
     url: str
     log: Path
-    process: psutil.Popen
+    process: subprocess.Popen
     token: str = ""
 
     def log_text(self) -> str:
@@ -61,7 +63,8 @@ class Service:
     def listening_hosts(self, port: int) -> set[str]:
         """The addresses the process tree listens on at ``port``."""
         hosts = set()
-        for process in [self.process, *self.process.children(recursive=True)]:
+        leader = psutil.Process(self.process.pid)
+        for process in [leader, *leader.children(recursive=True)]:
             with contextlib.suppress(psutil.NoSuchProcess):
                 for conn in process.net_connections(kind="tcp"):
                     if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port:
@@ -69,19 +72,10 @@ class Service:
         return hosts
 
 
-def stop_tree(process: psutil.Process, timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM a process and every descendant, SIGKILL what is left after ``timeout``; reap them."""
-    with contextlib.suppress(psutil.NoSuchProcess):
-        family = [process, *process.children(recursive=True)]
-        for member in family:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.terminate()
-        _, alive = psutil.wait_procs(family, timeout=timeout)
-        for member in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                member.kill()
-        _, alive = psutil.wait_procs(alive, timeout=timeout)
-        assert not alive, f"processes left after SIGKILL: {alive}"
+def stop(process: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM the process group serve() started, SIGKILL it after ``timeout``; nothing may be left."""
+    left = process_group.stop(process, timeout=timeout)
+    assert not left, f"the process group of {left} outlived SIGKILL"
 
 
 @contextlib.contextmanager
@@ -93,7 +87,7 @@ def serve(name: str, argv: list[str], *, cwd: Path, env: dict, log: Path, url: s
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
-        process = psutil.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = process_group.start(argv, cwd=cwd, env=env, output=out)
     service = Service(name=name, url=url, log=log, process=process)
     start = time.monotonic()
     try:
@@ -110,4 +104,4 @@ def serve(name: str, argv: list[str], *, cwd: Path, env: dict, log: Path, url: s
               f"----- end of {name} log -----")  # fmt: skip
         raise
     finally:
-        stop_tree(process)
+        stop(process)

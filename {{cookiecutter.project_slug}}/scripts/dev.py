@@ -2,10 +2,11 @@
 """`make dev`: one Rasa server that retrains in-process on every save.
 
 Starts `rasa run --enable-api` on 127.0.0.1 (and the action server if there is `actions/`),
-trains the current files inside that server when no model is newer than them, then watches
-data/, domain and config/config.yml: each save is checked (scripts/check_bot.py), trained in
-the running server (POST /model/train) and loaded (PUT /model). A bad save is reported and the
-last good model keeps answering. Ctrl-C stops everything it started.
+trains the current files inside that server when no model is newer than them, then watches what
+RETRAIN and RESTART name: a save of a training file is checked (scripts/check_bot.py), trained
+in the running server (POST /model/train) and loaded (PUT /model); a save in actions/ restarts
+the action server. A bad save is reported and the last good model keeps answering. Ctrl-C stops
+everything it started.
 
     python scripts/dev.py [--port 5005] [--actions-port 5055] [--host 127.0.0.1]
 """
@@ -13,25 +14,58 @@ last good model keeps answering. Ctrl-C stops everything it started.
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
 import warnings
-from email.message import Message
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import check_bot
+import process_group
+import rasa_http
 import yaml
 from generate_env import settings
-from smoke_test import SmokeError, http_request
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHED = [ROOT / "data", ROOT / "domain.yml", ROOT / "domain", ROOT / "config" / "config.yml"]
 LOG = ROOT / ".rasa" / "dev.log"
-SUFFIXES = (".yml", ".yaml", ".md", ".py")
+
+
+@dataclass(frozen=True)
+class Watched:
+    """Files that make dev watches: some files by name, and files with some suffixes in some folders."""
+
+    files: tuple[str, ...]
+    folders: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    effect: str  # what a save of one of them does
+
+    def covers(self, relative: str) -> bool:
+        """Is this path (relative to the bot, with /) one of them? Deleted files too."""
+        parts = relative.split("/")
+        return relative in self.files or (parts[0] in self.folders and relative.endswith(self.suffixes))
+
+    def paths(self) -> list[Path]:
+        """The files that exist now, sorted."""
+        found = [ROOT / name for name in self.files] + [p for f in self.folders for p in (ROOT / f).rglob("*")]
+        return sorted(p for p in found if p.is_file() and self.covers(p.relative_to(ROOT).as_posix()))
+
+    def __str__(self) -> str:
+        """e.g. "data/, domain/ (.yml .md), domain.yml: retrain the model"."""
+        folders = f"{', '.join(f'{f}/' for f in self.folders)} ({' '.join(self.suffixes)})"
+        return f"{', '.join([folders, *self.files])}: {self.effect}"
+
+
+# The one definition of what is watched: the watcher, has_current_model, the messages and the
+# bot's README follow it (tests/test_dev_script.py holds the README to it).
+RETRAIN = Watched(
+    ("domain.yml", "config/config.yml"), ("data", "domain"), (".yml", ".yaml", ".md"), "retrain the model"
+)
+RESTART = Watched((), ("actions",), (".py",), "restart the action server")
 
 
 def as_yaml(path: Path) -> dict:
@@ -55,7 +89,7 @@ def training_payload() -> bytes:
     """config + domain + all training data as one YAML document (what POST /model/train reads)."""
     merged: dict = {}
     domain = sorted((ROOT / "domain").rglob("*.yml")) if (ROOT / "domain").is_dir() else [ROOT / "domain.yml"]
-    data = sorted(p for p in (ROOT / "data").rglob("*") if p.suffix in SUFFIXES[:3])
+    data = [path for path in RETRAIN.paths() if path.relative_to(ROOT).parts[0] == "data"]
     for path in [ROOT / "config" / "config.yml", *domain, *data]:
         for key, value in as_yaml(path).items():
             if isinstance(value, list):
@@ -67,33 +101,19 @@ def training_payload() -> bytes:
     return yaml.safe_dump(merged, allow_unicode=True, sort_keys=False).encode()
 
 
-def call(url: str, method: str, body: bytes, kind: str = "application/json") -> Message:
-    """One request to the Rasa API (smoke_test's client); ValueError when Rasa refuses it."""
-    status, answer, headers = http_request(url, body, 3600, method, kind)
-    if status >= 300:
-        raise ValueError(f"Rasa refused it (HTTP {status}): {answer.decode(errors='replace')[:2000]}")
-    return headers
-
-
-def folders(has_actions: bool) -> list[Path]:
+def folders(watched: list[Watched]) -> list[Path]:
     """The folders to watch. Folders, not files: editors that save by renaming a new file over the
     old one would end a file's watch. Subfolders created later are watched after a restart."""
-    trees = [ROOT / "data", ROOT / "domain"] + ([ROOT / "actions"] if has_actions else [])
+    named = {(ROOT / name).parent for w in watched for name in w.files}
+    trees = [ROOT / folder for w in watched for folder in w.folders]
     subfolders = [path for tree in trees for path in [tree, *tree.rglob("*")] if path.is_dir()]
-    return [ROOT, ROOT / "config", *(path for path in subfolders if "__pycache__" not in path.parts)]
-
-
-def watched(path: Path) -> bool:
-    """domain.yml, config/config.yml, and the YAML, Markdown and Python files under data/, domain/, actions/."""
-    if path in (ROOT / "domain.yml", ROOT / "config" / "config.yml"):
-        return True
-    return path.relative_to(ROOT).parts[0] in ("data", "domain", "actions") and path.suffix in SUFFIXES
+    return sorted(named | {path for path in subfolders if "__pycache__" not in path.parts})
 
 
 def has_current_model() -> bool:
     """Is there a model in models/ newer than every file it is trained from?"""
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    newest_input = max((p.stat().st_mtime for w in WATCHED for p in [w, *w.rglob("*")] if p.is_file()), default=0)
+    newest_input = max((p.stat().st_mtime for p in RETRAIN.paths()), default=0)
     return bool(models) and models[-1].stat().st_mtime > newest_input
 
 
@@ -104,27 +124,32 @@ def retrain(api: str, token: str) -> str:
         raise ValueError("\n".join(map(str, problems)))
     start = time.monotonic()
     try:
-        headers = call(f"{api}/model/train?token={token}&save_to_default_model_directory=true",
-                       "POST", training_payload(), "application/x-yaml")  # fmt: skip
+        model = rasa_http.train(api, token, training_payload())
         trained = time.monotonic()
-        model = f"models/{headers['filename']}"
-        call(f"{api}/model?token={token}", "PUT", json.dumps({"model_file": model}).encode())
-    except (OSError, yaml.YAMLError, SmokeError) as error:
+        rasa_http.load(api, token, model)
+    except (OSError, yaml.YAMLError, rasa_http.RasaHTTPError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from error
     return f"trained in {trained - start:.1f} s, loaded in {time.monotonic() - trained:.1f} s ({model})"
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM the process group (the server and anything it spawned), SIGKILL after 10 s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def reload_on_saves(watch, api: str, token: str, restart_actions: Callable[[], None] | None) -> None:
+    """Retrain on each save of a training file, restart_actions() on each save in actions/."""
+    watched = [RETRAIN, RESTART] if restart_actions else [RETRAIN]
+    print(f"Watching for saves: {'; '.join(map(str, watched))}.")
+
+    def covered(_, path: str) -> bool:
+        return any(w.covers(Path(path).relative_to(ROOT).as_posix()) for w in watched)
+
+    for changes in watch(*folders(watched), watch_filter=covered, recursive=False):
+        changed = sorted({Path(p).relative_to(ROOT).as_posix() for _, p in changes})
+        if restart_actions and (actions := [p for p in changed if RESTART.covers(p)]):
+            restart_actions()
+            print(f"{', '.join(actions)}: action server restarted")
+        if training := [p for p in changed if RETRAIN.covers(p)]:
+            try:
+                print(f"{', '.join(training)}: {retrain(api, token)}")
+            except ValueError as error:
+                print(f"ERROR: {', '.join(training)}: the last good model keeps serving.\n{error}")
 
 
 def main() -> int:
@@ -154,43 +179,32 @@ def main() -> int:
                      ".rasa/dev-endpoints.yml", "--credentials", "config/credentials.yml"],
             "actions": ["-m", "rasa_sdk", "-p", str(args.actions_port), "--actions", "actions"]}  # fmt: skip
 
-    def start(name: str) -> subprocess.Popen:  # its own process group, so stop() gets all it spawns
-        return subprocess.Popen([sys.executable, *argv[name]], cwd=ROOT, env=env, stdout=log, stderr=log,
-                                start_new_session=True)  # fmt: skip
+    def start(name: str) -> subprocess.Popen:  # its own process group: stop() gets all it spawns
+        return process_group.start([sys.executable, *argv[name]], cwd=ROOT, env=env, output=log)
 
     servers = {name: start(name) for name in argv if name == "rasa" or has_actions}
+
+    def restart_actions() -> None:
+        process_group.stop(servers["actions"])
+        servers["actions"] = start("actions")
+
     try:
         print(f"Starting Rasa (log: {LOG.relative_to(ROOT)}) ...")
-        while servers["rasa"].poll() is None:
-            try:
-                http_request(f"{api}/", timeout=3)
-                break
-            except SmokeError:
-                time.sleep(0.3)
-        else:
-            sys.exit(f"ERROR: rasa exited {servers['rasa'].returncode}; see {LOG.relative_to(ROOT)}")
+        try:
+            rasa_http.wait_until_up(api, math.inf, alive=lambda: servers["rasa"].poll() is None)
+        except rasa_http.RasaHTTPError:
+            sys.exit(f"ERROR: rasa exited {servers['rasa'].poll()}; see {LOG.relative_to(ROOT)}")
         if not has_current_model():
             try:
                 print(f"Training the current files: {retrain(api, token)}")
             except ValueError as error:
                 print(f"ERROR: the bot does not train yet (fix it and save):\n{error}")
-        print(f"Talk to it: POST {api}/webhooks/rest/webhook (make smoke RASA_URL={api}). Watching for saves.")
-        for changes in watch(*folders(has_actions), watch_filter=lambda _, path: watched(Path(path)), recursive=False):
-            changed = sorted({Path(p).relative_to(ROOT).as_posix() for _, p in changes})
-            if actions := [p for p in changed if p.startswith("actions/")]:
-                stop(servers["actions"])
-                servers["actions"] = start("actions")
-                print(f"{', '.join(actions)}: action server restarted")
-            if changed := [p for p in changed if p not in actions]:
-                try:
-                    print(f"{', '.join(changed)}: {retrain(api, token)}")
-                except ValueError as error:
-                    print(f"ERROR: {', '.join(changed)}: the last good model keeps serving.\n{error}")
+        print(f"Talk to it: POST {api}/webhooks/rest/webhook (make smoke RASA_URL={api}).")
+        reload_on_saves(watch, api, token, restart_actions if has_actions else None)
     except KeyboardInterrupt:
         print("Stopping.")
     finally:
-        for process in servers.values():
-            stop(process)
+        process_group.stop(*servers.values())
     return 0
 
 

@@ -13,19 +13,14 @@ slow, or not answering like Rasa). Needs PyYAML (or ruamel.yaml, as in the Rasa 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import math
 import os
 import sys
-import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
+
+import rasa_http
 
 try:
     from yaml import safe_load as load_yaml
@@ -88,78 +83,6 @@ def local_jokes(bot_dir: Path) -> list[str]:
     )
 
 
-class SmokeError(Exception):
-    """The bot could not be asked: unreachable, too slow, or not answering like Rasa's REST channel."""
-
-
-def _within(seconds: float, work):
-    """work(), or SmokeError once `seconds` have passed (a server that trickles bytes included)."""
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed to the caller below
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise SmokeError(f"no complete answer within {seconds:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def http_request(url: str, body: bytes | None = None, timeout: float = 30, method: str | None = None,
-                 content_type: str = "application/json") -> tuple[int, bytes, Message]:  # fmt: skip
-    """(status, body, headers) of one request, any HTTP status; SmokeError when there is no HTTP answer.
-    The headers are an email.message.Message: `headers["filename"]` ignores case."""
-    request_ = urllib.request.Request(url, body, {"Content-Type": content_type}, method=method)
-
-    def request() -> tuple[int, bytes, Message]:
-        try:
-            with urllib.request.urlopen(request_, timeout=timeout) as reply:  # noqa: S310
-                return reply.status, reply.read(), reply.headers
-        except urllib.error.HTTPError as error:
-            return error.code, error.read(), error.headers
-
-    try:
-        return _within(timeout, request)
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise SmokeError(f"cannot reach {url}: {getattr(error, 'reason', None) or error!r}") from None
-
-
-def send(url: str, sender: str, message: str, timeout: float = 30) -> list[str]:
-    """POST one message to the REST webhook and return the texts of the bot's replies."""
-    webhook = f"{url.rstrip('/')}/webhooks/rest/webhook"
-    status, body, _ = http_request(webhook, json.dumps({"sender": sender, "message": message}).encode(), timeout)
-    if status != 200:
-        hint = "is the rest channel in config/credentials.yml?" if status == 404 else "see the Rasa server's log"
-        raise SmokeError(f"{webhook} answered HTTP {status}: {hint}")
-    try:
-        replies = json.loads(body)
-    except ValueError:
-        raise SmokeError(f"{webhook} answered something that is not JSON: {body[:80]!r}. Is that URL Rasa?") from None
-    if not isinstance(replies, list) or not all(isinstance(reply, dict) for reply in replies):
-        raise SmokeError(f"{webhook} answered {body[:80]!r}, not Rasa's list of replies. Is that URL Rasa?")
-    return [str(reply.get("text", "")) for reply in replies]
-
-
-def wait_until_up(url: str, seconds: float) -> None:
-    """Return once the server answers HTTP at all; SmokeError after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            http_request(f"{url.rstrip('/')}/", None, max(1.0, min(5.0, deadline - time.monotonic())))
-            return
-        except SmokeError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
-
-
 def check_turn(turn: Turn, replies: list[str], domain: dict, jokes: list[str]) -> str:
     """'' when the replies match the turn, else a description of the mismatch."""
     has_joke_action = JOKE in {str(a) for a in domain.get("actions") or []}
@@ -184,7 +107,7 @@ def run_smoke(url: str, bot_dir: Path = BOT_DIR, out=sys.stdout) -> list[str]:
     for name, turns in conversations(bot_dir).items():
         sender = f"smoke-{name.replace(' ', '-')}-{uuid.uuid4().hex[:8]}"
         for turn in turns:
-            replies = send(url, sender, turn.message)
+            replies = rasa_http.send(url, sender, turn.message)
             problem = check_turn(turn, replies, domain, jokes)
             print(f"{'FAIL' if problem else 'ok  '} {name}: {turn.message!r} -> {replies}", file=out)
             if problem:
@@ -210,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bot-dir", type=Path, default=BOT_DIR, help="folder with domain.yml")
     args = parser.parse_args(argv)
     try:
-        wait_until_up(args.url, args.wait)
+        rasa_http.wait_until_up(args.url, args.wait)
         failures = run_smoke(args.url, args.bot_dir)
-    except SmokeError as error:
+    except rasa_http.RasaHTTPError as error:
         print(
             f"error: {error}. Is the bot running? Try `make up` (Docker) or `rasa run --enable-api` "
             "(local), and `--wait 60` while it starts.",
