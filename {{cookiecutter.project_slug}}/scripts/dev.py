@@ -3,7 +3,7 @@
 
 Starts `rasa run --enable-api` on 127.0.0.1 (and the action server if there is `actions/`),
 trains the current files inside that server when no model is newer than them, then watches
-data/, domain and config/config.yml: each save is checked (scripts/check_bot.py), trained in
+data/, domain and config/config.yml: each save is checked (scripts/check_bot), trained in
 the running server (POST /model/train) and loaded (PUT /model). A bad save is reported and the
 last good model keeps answering. Ctrl-C stops everything it started.
 
@@ -23,6 +23,7 @@ import warnings
 from email.message import Message
 from pathlib import Path
 
+import bot_files
 import check_bot
 import yaml
 from generate_env import settings
@@ -54,10 +55,10 @@ def as_yaml(path: Path) -> dict:
 def training_payload() -> bytes:
     """config + domain + all training data as one YAML document (what POST /model/train reads)."""
     merged: dict = {}
-    domain = sorted((ROOT / "domain").rglob("*.yml")) if (ROOT / "domain").is_dir() else [ROOT / "domain.yml"]
+    domain = bot_files.read_domain(ROOT, yaml.safe_load)  # the first file wins, as in Rasa
     data = sorted(p for p in (ROOT / "data").rglob("*") if p.suffix in SUFFIXES[:3])
-    for path in [ROOT / "config" / "config.yml", *domain, *data]:
-        for key, value in as_yaml(path).items():
+    for part in [as_yaml(ROOT / "config" / "config.yml"), domain, *map(as_yaml, data)]:
+        for key, value in part.items():
             if isinstance(value, list):
                 merged.setdefault(key, []).extend(value)
             elif isinstance(value, dict):
