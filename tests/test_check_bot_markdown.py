@@ -97,8 +97,9 @@ def test_markdown_with_rasa_3_is_reported(markdown_bot, rasa, file, expected):
 
 def test_format_version_of_the_other_line_is_reported(markdown_bot):
     edit(markdown_bot / "data" / "rules.yml", 'version: "2.0"', 'version: "3.1"')
-    assert [(p.rule, p.file, p.what) for p in check_bot(markdown_bot)] == [
-        ("D121", "data/rules.yml", 'declares version: "3.1", but requirements.txt pins rasa==2.8.34')
+    line = (markdown_bot / "data" / "rules.yml").read_text().splitlines().index('version: "3.1"') + 1
+    assert [(p.rule, p.file, p.line, p.what) for p in check_bot(markdown_bot)] == [
+        ("D121", "data/rules.yml", line, 'declares version: "3.1", but requirements.txt pins rasa==2.8.34')
     ]
 
 

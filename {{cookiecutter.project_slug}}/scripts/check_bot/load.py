@@ -143,6 +143,7 @@ def load_domain(bot: Bot) -> None:
             bot.responses.setdefault(str(name), file)
         if "version" in content:
             bot.format_versions[file] = str(content["version"])
+            bot.version_lines[file] = line_of(content, "version")
         parts.append(content)
     bot.domain = bot_files.merge_domain(parts)
     check_domain_entries(bot)
@@ -184,6 +185,7 @@ def load_data(bot: Bot) -> None:
             bot.data_files[bot.rel(path)] = content
             if "version" in content:
                 bot.format_versions[bot.rel(path)] = str(content["version"])
+                bot.version_lines[bot.rel(path)] = line_of(content, "version")
         for path in bot_files.project_files(bot.root / folder, (".md",)):
             if path.stem.upper().startswith("README"):
                 continue

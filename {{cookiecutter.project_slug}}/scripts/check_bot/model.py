@@ -53,6 +53,7 @@ class Bot:
     compose: dict = field(default_factory=dict)
     markdown_files: Dict[str, str] = field(default_factory=dict)  # Rasa 2.x Markdown file -> nlu|core
     format_versions: Dict[str, str] = field(default_factory=dict)  # YAML file -> its `version:`
+    version_lines: Dict[str, Optional[int]] = field(default_factory=dict)  # YAML file -> line of `version:`
     data_files: Dict[str, dict] = field(default_factory=dict)  # YAML file of data/ and tests/ -> content
 
     def __post_init__(self) -> None:

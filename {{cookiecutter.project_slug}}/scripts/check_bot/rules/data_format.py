@@ -34,7 +34,7 @@ def data_format(bot: Bot) -> Iterator[Problem]:
             yield Problem(
                 "D121",
                 file,
-                None,
+                bot.version_lines.get(file),
                 f'declares version: "{version}", but requirements.txt pins rasa=={rasa}',
                 f'use the format version of Rasa {rasa_major}.x: version: "{wanted}"',
             )
