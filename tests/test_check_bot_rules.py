@@ -60,7 +60,9 @@ def test_disable_in_the_bot_s_pyproject(bot):
     UNDECLARED_INTENT(bot)
     pyproject = bot / "pyproject.toml"
     assert [p.rule for p in run_checker(bot)] == ["D101"]
-    pyproject.write_text(pyproject.read_text() + '\n[tool.check_bot]\ndisable = [\n  "D101",  # on purpose\n]\n')
+    disable_line = "\ndisable = []\n"
+    assert pyproject.read_text().count(disable_line) == 1, "the bot's pyproject.toml has the section, empty"
+    pyproject.write_text(pyproject.read_text().replace(disable_line, '\ndisable = [\n  "D101",  # on purpose\n]\n'))
     assert run_checker(bot) == []
     assert [p.rule for p in run_checker(bot, disable=[])] == ["D101"]  # an explicit list wins
 
@@ -75,6 +77,12 @@ def test_disable_in_the_bot_s_pyproject(bot):
 )
 def test_the_minimal_pyproject_reader_agrees_with_tomllib(text):
     assert from_text(text) == from_tomllib(text) == ["D101", "H101"]
+
+
+def test_the_bot_s_own_pyproject_disables_nothing(bake_once):
+    text = (bake_once(**ACTIONS_AND_DB).path / "pyproject.toml").read_text()
+    assert "[tool.check_bot]" in text
+    assert from_text(text) == from_tomllib(text) == []
 
 
 def test_no_section_means_nothing_disabled():
@@ -200,5 +208,5 @@ def test_the_readme_s_house_rule_fires_and_can_be_disabled(bot):
 
     assert run_script(bot, "--disable", "H101").returncode == 0
     pyproject = bot / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + '\n[tool.check_bot]\ndisable = ["H101"]\n')
+    pyproject.write_text(pyproject.read_text().replace("\ndisable = []\n", '\ndisable = ["H101"]\n'))
     assert run_script(bot).returncode == 0
