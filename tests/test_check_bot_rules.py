@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_check_bot import ACTIONS_AND_DB, KUBERNETES, change_yaml, replace
+from test_check_bot import ACTIONS_AND_DB, EXTRA_ACTION, KUBERNETES, change_yaml, replace
 
 import check_bot
 import check_bot.readers
@@ -103,6 +103,30 @@ def test_problems_carry_the_line_yaml_gives(bot, capsys):
     assert problem.line == line_with(bot / "data" / "stories.yml", "- intent: mood_great")
     assert main([str(bot)]) == 1
     assert f"data/stories.yml:{problem.line}: D101 'happy path' uses intent 'mood_great'" in capsys.readouterr().err
+
+
+def test_an_unlisted_action_class_names_its_line(bot):
+    actions = bot / "actions" / "actions.py"
+    actions.write_text(actions.read_text() + EXTRA_ACTION)
+    (problem,) = run_checker(bot)
+    assert (problem.rule, problem.file, problem.line) == (
+        "A103",
+        "actions/actions.py",
+        line_with(actions, "ActionDance"),
+    )
+
+
+def test_a_line_is_within_its_file(bot):
+    """Every problem of a badly broken bot points at a line its file has."""
+    (bot / "data" / "stories.yml").write_text(
+        'version: "3.1"\nstories:\n- story: s\n  steps:\n  - intent: nope\n  - action: utter_nope\n'
+        "  - active_loop: no_form\n  - slot_was_set:\n    - no_slot: 1\n"
+    )
+    problems = run_checker(bot)
+    assert {p.rule for p in problems} >= {"D101", "D108", "D118", "D119"}
+    for problem in problems:
+        assert problem.line is None or 1 <= problem.line <= len((bot / problem.file).read_text().splitlines())
+    assert [p.line for p in problems if p.rule in ("D101", "D108", "D118", "D119")] == [5, 6, 7, 8]
 
 
 def test_repeated_problems_are_all_reported(bot):

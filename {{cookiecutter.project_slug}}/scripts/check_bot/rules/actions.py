@@ -13,7 +13,7 @@ from ..deploy import pinned, services
 from ..model import Bot
 from ..tables import SDK_ACTION_NAMES
 
-Classes = Dict[str, Tuple[List[str], Optional[str], bool, str]]  # class -> (bases, name, has name(), file)
+Classes = Dict[str, Tuple[List[str], Optional[str], bool, str, int]]  # class -> (bases, name, has name(), file, line)
 
 
 def returned_name(function: ast.FunctionDef, constants: Dict[str, str]) -> Optional[str]:
@@ -61,7 +61,7 @@ def action_classes(bot: Bot) -> Classes:
             if isinstance(node, ast.ClassDef):
                 method = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "name"), None)
                 name = returned_name(method, constants) if method else None
-                classes[node.name] = (base_names(node), name, method is not None, bot.rel(path))
+                classes[node.name] = (base_names(node), name, method is not None, bot.rel(path), node.lineno)
     return classes
 
 
@@ -71,7 +71,7 @@ def resolve(classes: Classes, class_name: str, depth: int = 0) -> Tuple[Optional
         return SDK_ACTION_NAMES[class_name], False
     if class_name not in classes or depth > 20:
         return None, False
-    bases, name, has_method, _ = classes[class_name]
+    bases, name, has_method = classes[class_name][:3]
     if has_method:
         return name, name is None
     for base in bases:
@@ -81,15 +81,15 @@ def resolve(classes: Classes, class_name: str, depth: int = 0) -> Tuple[Optional
     return None, False
 
 
-def implemented_actions(bot: Bot) -> Tuple[Dict[str, str], List[str]]:
-    """({action name: file} of the classes in actions/, [classes whose name() cannot be read])."""
+def implemented_actions(bot: Bot) -> Tuple[Dict[str, Tuple[str, int]], List[str]]:
+    """({action name: (file, line)} of the classes in actions/, [classes whose name() cannot be read])."""
     classes = action_classes(bot)
-    found: Dict[str, str] = {}
+    found: Dict[str, Tuple[str, int]] = {}
     unreadable = []
-    for class_name, (_, _, _, file) in classes.items():
+    for class_name, (_, _, _, file, line) in classes.items():
         name, unknown = resolve(classes, class_name)
         if name:
-            found.setdefault(name, file)
+            found.setdefault(name, (file, line))
         elif unknown:
             unreadable.append(f"{file}:{class_name}")
     return found, unreadable
@@ -136,7 +136,7 @@ def custom_action_code(bot: Bot) -> Iterator[Problem]:
     for action in sorted(set(implemented) - custom - {"action_validate_slot_mappings"}):
         what = f"implements action '{action}', which {bot.domain_file} does not list (Rasa never calls it)"
         fix = f"add '- {action}' under 'actions:' in {bot.domain_file}, or delete the class"
-        yield Problem("A103", implemented[action], None, what, fix)
+        yield Problem("A103", *implemented[action], what, fix)
     if custom and not bot.endpoints.get("action_endpoint"):
         what = "the domain has custom actions but there is no action_endpoint"
         yield Problem("A104", bot.file("endpoints"), None, what, action_server_fix(bot))

@@ -31,7 +31,7 @@ def undeclared_story_intents(bot: Bot) -> Iterator[Problem]:
                 )
 
 
-@rule("D102", "an intent has fewer NLU examples than MIN_EXAMPLES_PER_INTENT", "warning")
+@rule("D102", f"an intent has fewer than {MIN_EXAMPLES_PER_INTENT} NLU examples", "warning")
 @rule("D103", "an intent has no NLU examples (only code can trigger it)", "warning")
 def few_examples(bot: Bot) -> Iterator[Problem]:
     counts: Dict[str, int] = {}
