@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+import bot_files  # the bot's scripts/bot_files.py: the hook and the tests put scripts/ on sys.path
+
 NLU_SECTIONS = ("intent", "synonym", "regex", "lookup")  # `## <kind>:<name>` in Markdown
 # (YAML file, Markdown file, header) converted for the 2.x line.
 CONVERTED = (
@@ -35,17 +37,16 @@ class MarkdownError(ValueError):
     """The YAML holds something Rasa's Markdown format cannot say."""
 
 
-def _examples(text: object) -> list[str]:
-    return [line.strip()[2:].strip() for line in str(text or "").splitlines() if line.strip().startswith("- ")]
-
-
 def nlu_markdown(content: dict) -> str:
     sections = []
     for item in content.get("nlu") or []:
         kind = next((k for k in NLU_SECTIONS if k in item), None)
         if kind is None:
             raise MarkdownError(f"NLU item {item!r} has none of {NLU_SECTIONS}")
-        lines = [f"## {kind}:{item[kind]}", *(f"- {example}" for example in _examples(item.get("examples")))]
+        lines = [
+            f"## {kind}:{item[kind]}",
+            *(f"- {example}" for example in bot_files.split_examples(item.get("examples"))),
+        ]
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 

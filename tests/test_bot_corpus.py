@@ -54,13 +54,13 @@ MISTAKES = {
     "form-slot-undefined": (
         "restaurant_forms",
         replace("domain/forms.yml", "      - feedback\n", "      - feedback\n      - allergies\n"),
-        "domain/",
+        "domain/forms.yml",
         "form 'restaurant_form' requires slot 'allergies', which is not defined",
     ),
     "form-slot-never-asked": (
         "restaurant_forms",
         replace("domain/responses.yml", "  utter_ask_feedback:\n", "  utter_ask_feedbacks:\n"),
-        "domain/",
+        "domain/forms.yml",
         "form 'restaurant_form' has no way to ask for slot 'feedback'",
     ),
     "active-loop-typo": (
@@ -82,7 +82,7 @@ MISTAKES = {
     "mapping-entity-typo": (
         "restaurant_forms",
         replace("domain/forms.yml", "        entity: number", "        entity: num"),
-        "domain/",
+        "domain/forms.yml",
         "slot 'num_people' is filled from entity 'num'",
     ),
     "nlu-entity-typo": (

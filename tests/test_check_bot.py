@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 import yaml
 
-from check_bot import DUCKLING_IMAGE, MIN_EXAMPLES_PER_INTENT, Problem, check_bot, errors, main
+from check_bot import DUCKLING_IMAGE, MIN_EXAMPLES_PER_INTENT, RULES, Problem, check_bot, errors, main
 from harness.combinations import PINS
 
 RASA = PINS["rasa_lines"]["3.6"]["rasa"]
@@ -154,9 +154,9 @@ def write(relative: str, text: str) -> Mutation:
     return mutate
 
 
-def case(case_id: str, answers: dict, mutation: Mutation, file: str, what: str, level: str = "error"):
-    """One row: bake with answers, apply mutation, expect one problem of this level in file whose what contains what."""
-    return pytest.param(answers, mutation, file, what, level, id=case_id)
+def case(case_id: str, answers: dict, mutation: Mutation, file: str, rule: str, what: str, level: str = "error"):
+    """One row: bake with answers, apply mutation, expect one problem of rule in file whose what contains what."""
+    return pytest.param(answers, mutation, file, rule, what, level, id=case_id)
 
 
 CASES = [
@@ -165,6 +165,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("data/nlu.yml", "- intent: greet", "- intent: [greet"),
         "data/nlu.yml",
+        "F002",
         "is not valid YAML",
     ),
     case(
@@ -172,6 +173,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("data/stories.yml", "- intent: mood_happy", "- intent: mood_great"),
         "data/stories.yml",
+        "D101",
         "'happy path' uses intent 'mood_great', which domain.yml does not declare",
     ),
     case(
@@ -182,6 +184,7 @@ CASES = [
             lambda nlu: nlu["nlu"].append({"intent": "ask_weather", "examples": examples(MIN_EXAMPLES_PER_INTENT)}),
         ),
         "data/nlu.yml",
+        "D104",
         "NLU examples for intent 'ask_weather', which domain.yml does not declare",
     ),
     case(
@@ -189,6 +192,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/nlu.yml", set_examples("bot_challenge", MIN_EXAMPLES_PER_INTENT - 1)),
         "data/nlu.yml",
+        "D102",
         f"intent 'bot_challenge' has only {MIN_EXAMPLES_PER_INTENT - 1} NLU example(s)",
         "warning",
     ),
@@ -197,6 +201,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/stories.yml", first_story_step({"action": "action_dance"})),
         "data/stories.yml",
+        "D109",
         "uses action 'action_dance', which domain.yml does not declare",
     ),
     case(
@@ -204,6 +209,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/stories.yml", first_story_step({"action": "utter_dance"})),
         "data/stories.yml",
+        "D108",
         "uses 'utter_dance', which has no response",
     ),
     case(
@@ -211,6 +217,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("domain.yml", lambda domain: domain["actions"].append("utter_dance")),
         "domain.yml",
+        "D110",
         "action 'utter_dance' is listed but has no response",
     ),
     case(
@@ -218,6 +225,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("domain.yml", "\nresponses:", "\ntemplates:"),
         "domain.yml",
+        "D111",
         "uses the key 'templates:'",
     ),
     case(
@@ -225,6 +233,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("domain.yml", lambda domain: domain["actions"].append("action_dance")),
         "domain.yml",
+        "A101",
         "custom action 'action_dance' has no implementation",
     ),
     case(
@@ -232,6 +241,7 @@ CASES = [
         ACTIONS_AND_DB,
         append("actions/actions.py", EXTRA_ACTION),
         "actions/actions.py",
+        "A103",
         "implements action 'action_dance', which domain.yml does not list",
     ),
     case(
@@ -243,6 +253,7 @@ CASES = [
             change_yaml("docker-compose.yml", drop_action_server),
         ),
         "config/endpoints.yml",
+        "A104",
         "custom actions but there is no action_endpoint",
     ),
     case(
@@ -250,6 +261,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("config/endpoints.yml", "url: postgres", "url: db"),
         "config/endpoints.yml",
+        "C101",
         "tracker_store points at host 'db', which docker-compose.yml does not run",
     ),
     case(
@@ -257,6 +269,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("config/endpoints.yml", "http://action_server:", "http://actions:"),
         "config/endpoints.yml",
+        "C101",
         "action_endpoint points at host 'actions', which docker-compose.yml does not run",
     ),
     case(
@@ -264,6 +277,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("docker-compose.yml", add_service("cache", PINS["images"]["redis"])),
         "docker-compose.yml",
+        "C103",
         "service 'cache' runs a database but no endpoint uses it",
         "warning",
     ),
@@ -272,6 +286,7 @@ CASES = [
         NO_ACTIONS,
         change_yaml("docker-compose.yml", add_service("action_server", f"rasa/rasa-sdk:{RASA_SDK}")),
         "docker-compose.yml",
+        "C102",
         "service 'action_server' runs an action server but no endpoint uses it",
         "warning",
     ),
@@ -280,6 +295,7 @@ CASES = [
         CUSTOM_STORE,
         delete("addons/json_file_tracker_store.py"),
         "config/endpoints.yml",
+        "C104",
         "needs addons/json_file_tracker_store.py, which is missing",
     ),
     case(
@@ -287,6 +303,7 @@ CASES = [
         CUSTOM_STORE,
         replace("config/endpoints.yml", ".JsonFileTrackerStore", ".JsonTrackerStore"),
         "addons/json_file_tracker_store.py",
+        "C105",
         "does not define class 'JsonTrackerStore'",
     ),
     case(
@@ -294,6 +311,7 @@ CASES = [
         CUSTOM_STORE,
         replace("config/endpoints.yml", ".JsonFileTrackerStore", ".JsonFile"),
         "addons/json_file_tracker_store.py",
+        "C105",
         "does not define class 'JsonFile'",
     ),
     case(
@@ -301,6 +319,7 @@ CASES = [
         SPACY,
         replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}"),
         "rasa.Dockerfile",
+        "P102",
         "the pipeline uses SpacyNLP, which needs spacy, but the image has no spacy",
     ),
     case(
@@ -308,6 +327,7 @@ CASES = [
         SPACY,
         replace("config/config.yml", "model: en_core_web_md", "model: de_core_news_md"),
         "config/config.yml",
+        "P105",
         "SpacyNLP model 'de_core_news_md' does not match the image's language",
     ),
     case(
@@ -318,6 +338,7 @@ CASES = [
             lambda config: config["pipeline"].insert(0, {"name": "MitieNLP", "model": "data/mitie.dat"}),
         ),
         "rasa.Dockerfile",
+        "P102",
         "the pipeline uses MitieNLP, which needs mitie, but the image has no mitie",
     ),
     case(
@@ -325,6 +346,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("requirements.txt", f"rasa=={RASA}\n", "rasa==3.6.0\n"),
         "requirements.txt",
+        "C107",
         f"pins rasa==3.6.0 but the Docker image is rasa/rasa:{RASA}",
     ),
     case(
@@ -332,6 +354,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("Dockerfile", f"FROM rasa/rasa-sdk:{RASA_SDK}", "FROM rasa/rasa-sdk:3.6.0"),
         "requirements.txt",
+        "C107",
         f"pins rasa-sdk=={RASA_SDK} but the Docker image is rasa/rasa-sdk:3.6.0",
     ),
     case(
@@ -339,6 +362,7 @@ CASES = [
         ACTIONS_AND_DB,
         copy(".env.example", ".env"),
         ".env",
+        "S101",
         "still has 'change-me' placeholder secrets",
     ),
     case(
@@ -346,6 +370,7 @@ CASES = [
         KUBERNETES,
         replace("config/endpoints.yml", "port: 5432", "port: 5433"),
         CLUSTER_ENDPOINTS,
+        "K101",
         "tracker_store differs from config/endpoints.yml (only the hosts may differ)",
     ),
     case(
@@ -353,6 +378,7 @@ CASES = [
         KUBERNETES,
         change_yaml(CLUSTER_ENDPOINTS, lambda endpoints: endpoints.pop("lock_store")),
         CLUSTER_ENDPOINTS,
+        "K102",
         "has no Redis lock_store",
     ),
     case(
@@ -360,6 +386,7 @@ CASES = [
         KUBERNETES,
         replace(CLUSTER_ENDPOINTS, "http://action-server:", "http://action_server:"),
         CLUSTER_ENDPOINTS,
+        "K103",
         "action_endpoint points at host 'action_server', which no Service in deploy/kubernetes/base defines",
     ),
     case(
@@ -367,6 +394,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("domain.yml", lambda domain: add_form(domain, slot=False)),
         "domain.yml",
+        "D113",
         "form 'feedback_form' requires slot 'rating', which is not defined under 'slots:'",
     ),
     case(
@@ -374,6 +402,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("domain.yml", lambda domain: add_form(domain, ask=False)),
         "domain.yml",
+        "D114",
         "form 'feedback_form' has no way to ask for slot 'rating'",
     ),
     case(
@@ -381,6 +410,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/stories.yml", first_story_step({"active_loop": "feedback_form"})),
         "data/stories.yml",
+        "D118",
         "'happy path' has active_loop 'feedback_form', which is not a form",
     ),
     case(
@@ -388,6 +418,7 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("data/stories.yml", first_story_step({"slot_was_set": [{"rating": "5"}]})),
         "data/stories.yml",
+        "D119",
         "'happy path' sets slot 'rating', which domain.yml does not define",
     ),
     case(
@@ -400,6 +431,7 @@ CASES = [
             ),  # fmt: skip
         ),
         "domain.yml",
+        "D107",
         "slot 'rating' is filled from entity 'number', which is not declared",
     ),
     case(
@@ -417,6 +449,7 @@ CASES = [
             ),  # fmt: skip
         ),
         "domain.yml",
+        "D115",
         "a mapping of slot 'happy' names intent 'mood_great', which is not declared",
     ),
     case(
@@ -429,6 +462,7 @@ CASES = [
             ),
         ),
         "domain.yml",
+        "D117",
         "a variation of 'utter_greet' is conditioned on slot 'returning', which is not defined",
     ),
     case(
@@ -436,6 +470,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
         "data/nlu.yml",
+        "D106",
         "marks entity 'being', which domain.yml does not declare",
     ),
     case(
@@ -443,6 +478,7 @@ CASES = [
         ACTIONS_AND_DB,
         append("domain.yml", "\nintents:\n  - greet\n"),
         "domain.yml",
+        "F005",
         "has the key 'intents' twice",
     ),
     case(
@@ -450,16 +486,18 @@ CASES = [
         ACTIONS_AND_DB,
         change_yaml("domain.yml", lambda domain: domain.update(intents=5)),
         "domain.yml",
+        "F008",
         "'intents' must be a list, one '- intent_name' line per intent, not a number (5)",
     ),
-    case("domain-empty", ACTIONS_AND_DB, write("domain.yml", "# nothing yet\n"), "domain.yml", "is empty"),
-    case("config-missing", ACTIONS_AND_DB, delete("config/config.yml"), "config/config.yml", "is missing"),
-    case("compose-missing", NO_ACTIONS, delete("docker-compose.yml"), "docker-compose.yml", "is missing"),
+    case("domain-empty", ACTIONS_AND_DB, write("domain.yml", "# nothing yet\n"), "domain.yml", "F006", "is empty"),
+    case("config-missing", ACTIONS_AND_DB, delete("config/config.yml"), "config/config.yml", "F009", "is missing"),
+    case("compose-missing", NO_ACTIONS, delete("docker-compose.yml"), "docker-compose.yml", "F009", "is missing"),
     case(
         "binary-markdown-data",
         ACTIONS_AND_DB,
         lambda bot: (bot / "data" / "old.md").write_bytes(b"## intent:greet\n- hi\xff\x00\n"),
         "data/old.md",
+        "F001",
         "is not a UTF-8 text file",
     ),
     case(
@@ -467,6 +505,7 @@ CASES = [
         ACTIONS_AND_DB,
         replace("config/config.yml", "language: en", "language: english"),
         "config/config.yml",
+        "P101",
         "language 'english' is not an ISO 639-1 code",
     ),
     case(
@@ -474,6 +513,7 @@ CASES = [
         SPACY,
         replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}-spacy-de"),
         "rasa.Dockerfile",
+        "P104",
         "the image's spaCy language 'de' is not the config's language 'en'",
     ),
     case(
@@ -481,6 +521,7 @@ CASES = [
         SPACY,
         replace("config/config.yml", "model: en_core_web_md", "model: en_core_web_lg"),
         "config/config.yml",
+        "P105",
         f"SpacyNLP model 'en_core_web_lg' is not in it (rasa/rasa:{RASA}-spacy-en ships en_core_web_md)",
     ),
     case(
@@ -488,6 +529,7 @@ CASES = [
         SPACY,
         replace("rasa.Dockerfile", f"FROM rasa/rasa:{RASA}-spacy-en", f"FROM rasa/rasa:{RASA}-spacy-fr"),
         "rasa.Dockerfile",
+        "P103",
         f"there is no official image rasa/rasa:{RASA}-spacy-fr (only -spacy-en, -spacy-de, -spacy-it)",
     ),
     case(
@@ -498,6 +540,7 @@ CASES = [
             lambda config: config["pipeline"].insert(1, {"name": "LanguageModelFeaturizer", "model_name": "bert"}),
         ),  # fmt: skip
         "rasa.Dockerfile",
+        "P102",
         "the pipeline uses LanguageModelFeaturizer, which needs transformers",
     ),
     case(
@@ -510,6 +553,7 @@ CASES = [
             ),
         ),  # fmt: skip
         "config/config.yml",
+        "C106",
         "DucklingEntityExtractor url points at host 'duckling', which docker-compose.yml does not run",
     ),
     case(
@@ -517,6 +561,7 @@ CASES = [
         NO_WEB_CHAT,
         write("web/index.html", SOCKETIO_PAGE),
         "config/credentials.yml",
+        "W101",
         "web/index.html connects over socket.io, but there is no socketio channel",
     ),
     case(
@@ -524,6 +569,7 @@ CASES = [
         ACTIONS_AND_DB,
         write("web/nginx.conf", "server {\n  location / {\n    proxy_pass http://rasa-server:5005;\n  }\n}\n"),
         "web/nginx.conf",
+        "W102",
         "proxies to host 'rasa-server', which docker-compose.yml does not run",
     ),
 ]
@@ -533,8 +579,8 @@ def describe(problems: list[Problem]) -> str:
     return "\n".join(map(str, problems)) or "no problems"
 
 
-@pytest.mark.parametrize(("answers", "mutation", "file", "what", "level"), CASES)
-def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, what, level):
+@pytest.mark.parametrize(("answers", "mutation", "file", "rule", "what", "level"), CASES)
+def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, rule, what, level):
     bot = bake(**answers).path
     assert check_bot(bot) == [], "the freshly baked bot must be clean before it is broken"
 
@@ -543,9 +589,9 @@ def test_each_rule_reports_exactly_its_problem(bake, answers, mutation, file, wh
 
     assert len(problems) == 1, f"expected exactly one problem, got:\n{describe(problems)}"
     (problem,) = problems
-    assert problem.file == file, describe(problems)
+    assert (problem.rule, problem.file, problem.level) == (rule, file, level), describe(problems)
     assert what in problem.what, describe(problems)
-    assert problem.level == level, describe(problems)
+    assert RULES[rule].level == level
     assert problem.fix.strip() and problem.fix != problem.what
     assert problem.fix.split()[0] in FIX_VERBS, f"fix does not say what to do: {problem.fix!r}"
 
@@ -558,7 +604,7 @@ def test_main_exit_codes_and_report(bake, capsys):
     copy(".env.example", ".env")(bot)
     assert main([str(bot)]) == 1
     err = capsys.readouterr().err
-    assert ".env: still has 'change-me'" in err
+    assert ".env:3: S101 still has 'change-me'" in err
     assert "    fix: delete .env" in err
     assert "1 error(s), 0 warning(s)" in err
 
@@ -572,21 +618,22 @@ def test_runs_as_a_script_on_its_own_bot(bake_once):
     bot = bake_once(**ACTIONS_AND_DB).path
     # -I: no PYTHONPATH, no user site; the script finds its bot from its own location.
     result = subprocess.run(
-        [sys.executable, "-I", "-B", "scripts/check_bot.py"], cwd=bot, capture_output=True, text=True, timeout=60
+        [sys.executable, "-I", "-B", "scripts/check_bot"], cwd=bot, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert f"bot check passed: {bot.resolve()}" in result.stdout
 
 
 def test_needs_only_the_standard_library_and_pyyaml(bake_once):
-    script = bake_once(**ACTIONS_AND_DB).path / "scripts" / "check_bot.py"
+    scripts = bake_once(**ACTIONS_AND_DB).path / "scripts"
     imported = set()
-    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            imported |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            imported.add(str(node.module).split(".")[0])
-    assert imported - sys.stdlib_module_names == {"yaml"}
+    for path in [scripts / "bot_files.py", *sorted((scripts / "check_bot").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(str(node.module).split(".")[0])
+    assert imported - sys.stdlib_module_names == {"yaml", "bot_files", "check_bot"}
 
 
 # -- following a fix gives no new error ---------------------------------------------------------
@@ -662,26 +709,30 @@ ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{name}: &{name} [{','.join(['*' + previous] * 9)}]\n" for previous, name in zip("abcdefgh", "bcdefghi")
 )
 HOSTILE = {
-    "alias-bomb-in-domain": ("domain.yml", ALIAS_BOMB + "intents: *i\n", "domain.yml: expands to more than"),
+    "alias-bomb-in-domain": ("domain.yml", ALIAS_BOMB + "intents: *i\n", "domain.yml: F003 expands to more than"),
     "alias-bomb-in-examples": (
         "data/nlu.yml",
         ALIAS_BOMB + "nlu:\n  - intent: greet\n    examples: *i\n",
-        "data/nlu.yml: expands to more than",
+        "data/nlu.yml: F003 expands to more than",
     ),
-    "recursive-alias": ("config/config.yml", "pipeline: &p [*p]\n", "config/config.yml: expands to more than"),
-    "intents-a-number": ("domain.yml", "intents: 5\n", "domain.yml: 'intents' must be a list"),
-    "intents-a-text": ("domain.yml", "intents: greet\n", "domain.yml: 'intents' must be a list"),
-    "nlu-a-number": ("data/nlu.yml", "nlu: 5\n", "data/nlu.yml: 'nlu' must be a list"),
-    "responses-a-number": ("domain.yml", "intents: [greet]\nresponses: 5\n", "domain.yml: 'responses' must be"),
-    "services-a-list": ("docker-compose.yml", "services: [rasa, action_server]\n", "'services' must be a mapping"),
-    "empty-domain": ("domain.yml", "", "domain.yml: is empty"),
-    "binary-actions": ("actions/actions.py", b"\x00\x01\xff", "actions/actions.py: is not a UTF-8 text file"),
-    "binary-env": (".env", b"\xff\xfe\x00", ".env: is not a UTF-8 text file"),
-    "binary-markdown": ("data/nlu.md", b"\xff## intent:greet\n", "data/nlu.md: is not a UTF-8 text file"),
+    "recursive-alias": ("config/config.yml", "pipeline: &p [*p]\n", "config/config.yml: F003 expands to more than"),
+    "intents-a-number": ("domain.yml", "intents: 5\n", "domain.yml:1: F008 'intents' must be a list"),
+    "intents-a-text": ("domain.yml", "intents: greet\n", "domain.yml:1: F008 'intents' must be a list"),
+    "nlu-a-number": ("data/nlu.yml", "nlu: 5\n", "data/nlu.yml:1: F008 'nlu' must be a list"),
+    "responses-a-number": ("domain.yml", "intents: [greet]\nresponses: 5\n", "domain.yml:2: F008 'responses' must be"),
+    "services-a-list": (
+        "docker-compose.yml",
+        "services: [rasa, action_server]\n",
+        "docker-compose.yml:1: F008 'services' must be a mapping",
+    ),
+    "empty-domain": ("domain.yml", "", "domain.yml: F006 is empty"),
+    "binary-actions": ("actions/actions.py", b"\x00\x01\xff", "actions/actions.py: F001 is not a UTF-8 text file"),
+    "binary-env": (".env", b"\xff\xfe\x00", ".env: F001 is not a UTF-8 text file"),
+    "binary-markdown": ("data/nlu.md", b"\xff## intent:greet\n", "data/nlu.md: F001 is not a UTF-8 text file"),
     "deep-nesting": (
         "data/rules.yml",
         "rules: " + "[" * 20000 + "]" * 20000 + "\n",
-        "data/rules.yml: is not valid YAML",
+        "data/rules.yml:1: F002 is not valid YAML",
     ),
 }
 
@@ -694,7 +745,7 @@ def test_hostile_file_gets_a_clear_message(bake_once, tmp_path, relative, conten
     path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
     # A hang guard, not a speed target: each of these ends in well under a second.
     result = subprocess.run(
-        [sys.executable, "-B", str(bot / "scripts" / "check_bot.py"), str(bot)],
+        [sys.executable, "-B", str(bot / "scripts" / "check_bot"), str(bot)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -61,20 +61,21 @@ def test_markdown_bot_passes(markdown_bot):
 
 
 @pytest.mark.parametrize(
-    ("file", "old", "new", "expected"),
+    ("file", "old", "new", "rule", "name"),
     [
-        ("data/stories.md", "* mood_happy\n", "* mood_great\n", "uses intent 'mood_great', which domain.yml does not"),
-        ("data/stories.md", "  - utter_happy\n", "  - utter_hapy\n", "'utter_hapy', which has no response"),
-        ("data/stories.md", "  - utter_happy\n", "  - action_dance\n", "uses action 'action_dance', which domain"),
-        ("tests/test_stories.md", "* greet: hello", "* greeting: hello", "uses intent 'greeting'"),
-        ("data/nlu.md", "## intent:goodbye\n- bye\n", "## intent:farewell\n- bye\n", "intent 'farewell'"),
+        ("data/stories.md", "* mood_happy\n", "* mood_great\n", "D101", "mood_great"),
+        ("data/stories.md", "  - utter_happy\n", "  - utter_hapy\n", "D108", "utter_hapy"),
+        ("data/stories.md", "  - utter_happy\n", "  - action_dance\n", "D109", "action_dance"),
+        ("tests/test_stories.md", "* greet: hello", "* greeting: hello", "D101", "greeting"),
+        ("data/nlu.md", "## intent:goodbye\n- bye\n", "## intent:farewell\n- bye\n", "D104", "farewell"),
     ],
     ids=["undeclared-intent", "utter-without-response", "undeclared-action", "e2e-test-story", "nlu-intent"],
 )
-def test_markdown_mistakes_are_reported(markdown_bot, file, old, new, expected):
+def test_markdown_mistakes_are_reported(markdown_bot, file, old, new, rule, name):
     edit(markdown_bot / file, old, new)
-    problems = check_bot(markdown_bot)
-    assert any(expected in problem.what and problem.file == file for problem in problems), problems
+    line = next(i for i, text in enumerate((markdown_bot / file).read_text().splitlines(), 1) if name in text)
+    problems = [p for p in check_bot(markdown_bot) if p.rule == rule]
+    assert [(p.file, p.line) for p in problems if f"'{name}'" in p.what] == [(file, line)], problems
 
 
 @pytest.mark.parametrize(
@@ -87,6 +88,7 @@ def test_markdown_mistakes_are_reported(markdown_bot, file, old, new, expected):
 def test_markdown_with_rasa_3_is_reported(markdown_bot, rasa, file, expected):
     edit(markdown_bot / "requirements.txt", "rasa==2.8.34", f"rasa=={rasa}")
     problems = [p for p in check_bot(markdown_bot) if p.file == file]
+    assert [p.rule for p in problems] == ["D120"]
     assert [p.what for p in problems] == [
         f"is Markdown training data, which Rasa {rasa} ignores (Markdown was removed in 3.0)"
     ]
@@ -95,8 +97,9 @@ def test_markdown_with_rasa_3_is_reported(markdown_bot, rasa, file, expected):
 
 def test_format_version_of_the_other_line_is_reported(markdown_bot):
     edit(markdown_bot / "data" / "rules.yml", 'version: "2.0"', 'version: "3.1"')
-    assert [(p.file, p.what) for p in check_bot(markdown_bot)] == [
-        ("data/rules.yml", 'declares version: "3.1", but requirements.txt pins rasa==2.8.34')
+    line = (markdown_bot / "data" / "rules.yml").read_text().splitlines().index('version: "3.1"') + 1
+    assert [(p.rule, p.file, p.line, p.what) for p in check_bot(markdown_bot)] == [
+        ("D121", "data/rules.yml", line, 'declares version: "3.1", but requirements.txt pins rasa==2.8.34')
     ]
 
 
@@ -107,8 +110,13 @@ def test_too_few_markdown_examples(markdown_bot):
     end = text.index("##", start + 2)
     nlu.write_text(text[:start] + "## intent:bot_challenge\n- are you a bot?\n\n" + text[end:])
     problems = check_bot(markdown_bot)
-    assert [(p.level, p.what) for p in problems] == [
-        ("warning", "intent 'bot_challenge' has only 1 NLU example(s); 4+ generalise better")
+    assert [(p.rule, p.level, p.line, p.what) for p in problems] == [
+        (
+            "D102",
+            "warning",
+            text[:start].count("\n") + 1,
+            "intent 'bot_challenge' has only 1 NLU example(s); 4+ generalise better",
+        )
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 import subprocess
@@ -61,6 +62,39 @@ def test_rendering_again_never_deletes_a_users_file(tmp_path, first, then, own_f
     assert not (bot / dropped).exists()
     assert f"Removed what your answers no longer ask for: {dropped.split('/')[0]}/" in again.stdout
     assert f"Kept your own files in what your answers leave out: {own_file}" in again.stdout
+
+
+def test_copy_without_render_lists_files_never_folders():
+    """cookiecutter -f deletes a _copy_without_render folder whole (user files too) before copying it."""
+    patterns = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_copy_without_render"]
+    bot_template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+    folders = [p.relative_to(bot_template).as_posix() for p in bot_template.rglob("*") if p.is_dir()]
+    assert "scripts/check_bot/rules" in folders
+    assert [(f, p) for f in folders for p in patterns if fnmatch.fnmatch(f, p)] == []
+    checker = [p.relative_to(bot_template).as_posix() for p in (bot_template / "scripts").rglob("*.py")]
+    assert all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in checker), "scripts are copied, not rendered"
+
+
+def test_rendering_again_keeps_a_house_rule_of_the_checker(tmp_path):
+    render(tmp_path)
+    bot = tmp_path / "mood_bot"
+    house = bot / "scripts" / "check_bot" / "rules" / "house.py"
+    house.write_text(
+        "from check_bot.core import Problem, rule\n\n\n"
+        '@rule("H901", "every bot has a house rule")\n'
+        "def always(bot):\n"
+        '    yield Problem("H901", "domain.yml", 1, "fires", "remove house.py")\n'
+    )
+    result = render_fails(tmp_path)
+    assert house.is_file(), "cookiecutter -f deleted the user's rule"
+    assert "domain.yml:1: H901 fires" in result.stderr
+    house.unlink()
+    render(tmp_path, again=True)
+    assert sorted(p.name for p in (bot / "scripts" / "check_bot" / "rules").iterdir()) == sorted(
+        p.name
+        for p in (TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts" / "check_bot" / "rules").iterdir()
+        if p.suffix == ".py"
+    )
 
 
 def test_changing_the_store_adds_its_keys_to_env(tmp_path):

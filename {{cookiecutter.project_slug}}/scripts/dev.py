@@ -3,7 +3,7 @@
 
 Starts `rasa run --enable-api` on 127.0.0.1 (and the action server if there is `actions/`),
 trains the current files inside that server when no model is newer than them, then watches what
-RETRAIN and RESTART name: a save of a training file is checked (scripts/check_bot.py), trained
+RETRAIN and RESTART name: a save of a training file is checked (scripts/check_bot), trained
 in the running server (POST /model/train) and loaded (PUT /model); a save in actions/ restarts
 the action server. A bad save is reported and the last good model keeps answering. Ctrl-C stops
 everything it started.
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import bot_files
 import check_bot
 import process_group
 import rasa_http
@@ -88,10 +89,10 @@ def as_yaml(path: Path) -> dict:
 def training_payload() -> bytes:
     """config + domain + all training data as one YAML document (what POST /model/train reads)."""
     merged: dict = {}
-    domain = sorted((ROOT / "domain").rglob("*.yml")) if (ROOT / "domain").is_dir() else [ROOT / "domain.yml"]
-    data = [path for path in RETRAIN.paths() if path.relative_to(ROOT).parts[0] == "data"]
-    for path in [ROOT / "config" / "config.yml", *domain, *data]:
-        for key, value in as_yaml(path).items():
+    domain = bot_files.read_domain(ROOT, yaml.safe_load)  # the first file wins, as in Rasa
+    data = [as_yaml(path) for path in RETRAIN.paths() if path.relative_to(ROOT).parts[0] == "data"]
+    for part in [as_yaml(ROOT / "config" / "config.yml"), domain, *data]:
+        for key, value in part.items():
             if isinstance(value, list):
                 merged.setdefault(key, []).extend(value)
             elif isinstance(value, dict):

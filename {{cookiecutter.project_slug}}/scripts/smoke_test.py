@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import bot_files
 import rasa_http
 
 try:
@@ -47,15 +48,8 @@ def conversations(bot_dir: Path) -> dict[str, list[Turn]]:
     stories: dict[str, list[Turn]] = {}
     markdown = bot_dir / "tests" / "test_stories.md"
     if markdown.is_file():  # `## name`, `* intent: message`, `  - action`
-        name = ""
-        for line in (raw.strip() for raw in markdown.read_text(encoding="utf-8").splitlines()):
-            if line.startswith("## "):
-                name = line[3:].strip()
-                stories[name] = []
-            elif line.startswith("* ") and name:
-                stories[name].append(Turn(line.partition(":")[2].strip(), ()))
-            elif line.startswith("- ") and stories.get(name):
-                stories[name][-1] = Turn(stories[name][-1].message, (*stories[name][-1].expected, line[2:].strip()))
+        for story in bot_files.read_markdown(markdown.read_text(encoding="utf-8")).stories:
+            stories[story.name] = [Turn(message, tuple(actions)) for message, actions in story.turns]
     else:
         data = load_yaml((bot_dir / "tests" / "test_stories.yml").read_text(encoding="utf-8")) or {}
         for story in data.get("stories") or []:
@@ -70,7 +64,8 @@ def conversations(bot_dir: Path) -> dict[str, list[Turn]]:
 
 
 def load_domain(bot_dir: Path) -> dict:
-    return load_yaml((bot_dir / "domain.yml").read_text(encoding="utf-8")) or {}
+    """domain.yml, or the files of domain/ merged as Rasa merges them."""
+    return bot_files.read_domain(bot_dir, load_yaml)
 
 
 def local_jokes(bot_dir: Path) -> list[str]:

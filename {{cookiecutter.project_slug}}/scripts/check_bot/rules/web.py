@@ -1,0 +1,48 @@
+"""web/: a page that talks socket.io needs Rasa's socketio channel; nginx proxies to Compose services."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import bot_files
+
+from ..core import Problem, rule
+from ..deploy import is_external, services, text_line
+from ..model import Bot
+
+
+@rule("W101", "a web page connects over socket.io but credentials.yml has no socketio channel")
+def socketio_channel(bot: Bot) -> Iterator[Problem]:
+    pages = bot_files.project_files(bot.root / "web", (".html", ".js"))
+    page = next((p for p in pages if "socket.io" in bot.text(p)), None)
+    if page is not None and "socketio" not in bot.credentials:
+        yield Problem(
+            "W101",
+            bot.file("credentials"),
+            None,
+            f"{bot.rel(page)} connects over socket.io, but there is no socketio channel",
+            "add 'socketio:' with 'user_message_evt: user_uttered' and 'bot_message_evt: bot_uttered' "
+            f"to {bot.file('credentials')}",
+        )
+
+
+@rule("W102", "web/nginx.conf proxies to a host the Compose file does not run")
+def nginx_hosts(bot: Bot) -> Iterator[Problem]:
+    text = bot.text(bot.root / "web" / "nginx.conf")
+    running = services(bot)
+    upstreams = set(re.findall(r"^\s*upstream\s+(\S+)\s*\{", text, re.M))
+    hosts = re.findall(r"^\s*proxy_pass\s+https?://([^:/;\s]+)", text, re.M)
+    hosts += re.findall(r"^\s*server\s+([^\s:;{]+)(?::\d+)?[^;{]*;", text, re.M)  # upstream members
+    for host in dict.fromkeys(hosts):
+        if running and host not in upstreams and host not in running and not host.startswith("$"):
+            if is_external(host):
+                continue
+            yield Problem(
+                "W102",
+                "web/nginx.conf",
+                text_line(text, rf"^\s*(proxy_pass\s+https?://|server\s+){re.escape(host)}\b"),
+                f"proxies to host '{host}', which docker-compose.yml does not run "
+                f"(services: {', '.join(sorted(running))})",
+                "use one of those service names in proxy_pass, or add that service to docker-compose.yml",
+            )
