@@ -3,7 +3,8 @@
 The token is added inside this process, so it never appears in a process list (`ps` shows every
 process's arguments to every user of the host). Docker Compose, Kubernetes and the Makefile start
 Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
-has no --interface option).
+has no --interface option). The `socketio` channel is the bot's own: scripts/socketio_channel.py
+works with every python-socketio 5.x.
 """
 
 import os
@@ -14,6 +15,9 @@ try:  # before Rasa: importing skops scans every loaded module, ~5 s once Tensor
 except ImportError:  # Rasa 2.8 has no skops
     pass
 from rasa.__main__ import main  # noqa: E402
+from socketio_channel import install  # noqa: E402  (beside this script)
+
+install()  # `socketio:` in credentials.yml: Rasa's channel, fixed for python-socketio >= 5.10
 
 host = os.environ.get("RASA_HOST")
 if host:
