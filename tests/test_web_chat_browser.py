@@ -9,7 +9,9 @@ nothing downloads a browser. A screenshot of the page is saved in pytest's outpu
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -102,6 +104,7 @@ def stack(request, tmp_path_factory):
     store = stores.Store(kind="sqlite", bot=stack.bot)
     with action_server(stack.bot) as actions:
         endpoints, env = stores.local_endpoints(stack.bot, store, action_url=actions.url + "/webhook")
+        stack.endpoints, stack.env = endpoints, env
         with rasa_server(stack.bot, stack.model, endpoints, env=env) as rasa:
             with tools.local_nginx(stack.bot.path / "web", rasa.url, stack.workdir / "nginx") as web:
                 stack.rasa, stack.web = rasa, web
@@ -234,6 +237,52 @@ def test_buttons_and_images(browser, stack, artifacts):
     assert image.get_attribute("src") == stack.web.url + IMAGE
     wait_for(browser, lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 0, "the image", 10)
     screenshot(browser, artifacts, f"buttons-rasa-{stack.bot.line}")
+
+
+# --- the socketio channel with any python-socketio 5.x (a Python client, no browser) ---------------
+
+
+@contextlib.contextmanager
+def rasa_with(stack: Stack, socketio: str, *, launcher: bool = True):
+    """The stack's Rasa (the lock's python-socketio), or a second one with the newest 5.x ahead on
+    PYTHONPATH; the same model, tracker store and action server."""
+    if socketio == "lock" and launcher:
+        yield stack.rasa
+        return
+    overlay = tools.socketio_overlay(stack.bot.venv)
+    env = {**stack.env, "PYTHONPATH": str(overlay)}
+    probe = "import importlib.metadata as m; print(m.version('python-socketio'))"
+    version = subprocess.run([str(stack.bot.venv / "bin" / "python"), "-c", probe], env=stack.bot.run_env("probe", env),
+                             capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert version == tools.NEWEST_SOCKETIO, version
+    with rasa_server(stack.bot, stack.model, stack.endpoints, env=env, launcher=launcher) as rasa:
+        yield rasa
+
+
+@pytest.mark.rasa
+@pytest.mark.parametrize("socketio", ["lock", "newest"])
+def test_socketio_session_survives_a_reconnect(stack, socketio):
+    """session_request + user_uttered get bot_uttered; a new connection with the same session id
+    continues the same conversation (session_persistence)."""
+    with rasa_with(stack, socketio) as rasa:
+        first = tools.socketio_talk(stack.bot.venv, rasa.url, None, "hello")
+        assert first["replies"] == [GREETING], first
+        again = tools.socketio_talk(stack.bot.venv, rasa.url, first["session_id"], "goodbye")
+        assert again == {"session_id": first["session_id"], "replies": ["Goodbye!"]}, again
+        assert user_texts(tracker(rasa, first["session_id"])["events"]) == ["hello", "goodbye"]
+
+
+@pytest.mark.rasa
+def test_stock_channel_is_silent_with_the_newest_python_socketio(stack):
+    """Why the bot has its own channel: Rasa's stock one, with the newest python-socketio, never
+    joins the session's room, so no reply arrives (RasaHQ/rasa#13027)."""
+    if stack.bot.line == "2.8":
+        pytest.skip("started without the launcher, Rasa 2.8 cannot listen on 127.0.0.1 alone (same bug, same code)")
+    with rasa_with(stack, "newest", launcher=False) as rasa:
+        got = tools.socketio_talk(stack.bot.venv, rasa.url, None, "hello", wait=15)
+        assert got["replies"] == [], got
+    log = max((stack.bot.scratch / "logs").glob("rasa-*.log"), key=lambda p: p.stat().st_mtime)
+    assert "enter_room' was never awaited" in log.read_text(errors="replace")
 
 
 def test_offline_state_when_rasa_stops(browser, stack, artifacts):

@@ -159,3 +159,33 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30)
             yield server
     finally:
         shutil.rmtree(site, ignore_errors=True)
+
+
+# --- python-socketio as the official image may bring it -------------------------------------------
+
+NEWEST_SOCKETIO = "5.18.1"  # the newest python-socketio 5.x when this was written
+
+
+def socketio_overlay(venv: Path, version: str = NEWEST_SOCKETIO) -> Path:
+    """python-socketio `version` alone (no dependencies: the lock's python-engineio suits it),
+    installed once into a cached folder that goes ahead on PYTHONPATH. The venv is not modified."""
+
+    def install(tmp: Path) -> None:
+        venvs.checked([venvs.find_uv(), "pip", "install", "--python", venv / "bin" / "python", "--target", tmp,
+                       "--no-deps", f"python-socketio=={version}"], f"installing python-socketio {version}")  # fmt: skip
+
+    return venvs.install_once(venvs.cache_root() / "overlays" / f"python-socketio-{version}-{venv.name}", install)
+
+
+SOCKETIO_CLIENT = Path(__file__).with_name("socketio_client.py")
+
+
+def socketio_talk(venv: Path, url: str, session_id: str | None, message: str, *, wait: float = 60) -> dict:
+    """One socket.io conversation turn (harness/socketio_client.py in the Rasa venv):
+    {"session_id": ..., "replies": [...]}."""
+    import json
+
+    proc = subprocess.run([str(venv / "bin" / "python"), str(SOCKETIO_CLIENT), url, session_id or "", message,
+                           str(wait)], capture_output=True, text=True, timeout=wait + 60, check=False)  # fmt: skip
+    assert proc.returncode == 0, f"socket.io client failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
