@@ -125,9 +125,10 @@ def wait_for(driver, condition, what: str, timeout: float = WAIT):
 
 def page_state(driver) -> dict:
     return driver.execute_script(
-        "return {status: document.getElementById('status').dataset.state,"
-        " statusText: document.getElementById('status').textContent,"
-        " messages: Array.from(document.querySelectorAll('#messages li p')).map(p => p.textContent)};"
+        "if (!document.getElementById('rasa-chat-status')) return {status: null};"
+        "return {status: document.getElementById('rasa-chat-status').dataset.state,"
+        " statusText: document.getElementById('rasa-chat-status').textContent,"
+        " messages: Array.from(document.querySelectorAll('#rasa-chat-messages li p')).map(p => p.textContent)};"
     )
 
 
@@ -135,7 +136,7 @@ def bubbles(driver) -> list[tuple[str, str]]:
     from selenium.webdriver.common.by import By
 
     found = []
-    for item in driver.find_elements(By.CSS_SELECTOR, "#messages li"):
+    for item in driver.find_elements(By.CSS_SELECTOR, "#rasa-chat-messages li"):
         who = "user" if "from-user" in item.get_attribute("class") else "bot"
         texts = item.find_elements(By.TAG_NAME, "p")
         found.append((who, texts[0].text if texts else ""))
@@ -156,7 +157,7 @@ def say(driver, text: str, expect_bot: int = 1) -> list[tuple[str, str]]:
     from selenium.webdriver.common.keys import Keys
 
     before = bubbles(driver)
-    box = driver.find_element(By.ID, "message")
+    box = driver.find_element(By.ID, "rasa-chat-message")
     assert driver.switch_to.active_element == box, "the message box has the focus"
     box.send_keys(text, Keys.ENTER)
     wanted = sum(1 for who, _ in before if who == "bot") + expect_bot
@@ -165,8 +166,9 @@ def say(driver, text: str, expect_bot: int = 1) -> list[tuple[str, str]]:
     return bubbles(driver)[len(before) :]
 
 
-def session_id(driver) -> str:
-    return driver.execute_script("return JSON.parse(localStorage.getItem('rasa-chat:/')).sessionId")
+def session_id(driver, stack: Stack) -> str:
+    """The session id the chat keeps in the page's localStorage (its key names the bot's URL)."""
+    return driver.execute_script(f"return JSON.parse(localStorage.getItem('rasa-chat:{stack.web.url}/')).sessionId")
 
 
 def screenshot(driver, artifacts: Path, name: str) -> Path:
@@ -180,11 +182,11 @@ def test_hello_gets_the_greeting(browser, stack, artifacts):
     open_page(browser, stack, fresh=True)
     from selenium.webdriver.common.by import By
 
-    label = browser.find_element(By.CSS_SELECTOR, "label[for=message]")
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=rasa-chat-message]")
     assert label.text == "Your message"
     new = say(browser, "hello")
     assert new == [("user", "hello"), ("bot", GREETING)]
-    sender = session_id(browser)
+    sender = session_id(browser, stack)
     assert user_texts(tracker(stack.rasa, sender)["events"]) == ["hello"]
 
 
@@ -199,9 +201,9 @@ def test_sad_path_tells_a_joke(browser, stack, artifacts):
 
 
 def test_reload_keeps_the_conversation(browser, stack):
-    before, sender = bubbles(browser), session_id(browser)
+    before, sender = bubbles(browser), session_id(browser, stack)
     open_page(browser, stack, fresh=False)  # a plain reload: localStorage stays
-    assert bubbles(browser) == before and session_id(browser) == sender
+    assert bubbles(browser) == before and session_id(browser, stack) == sender
     new = say(browser, "goodbye")
     assert new == [("user", "goodbye"), ("bot", "Goodbye!")]
     # The same conversation in Rasa, not a new one that happens to look alike.
@@ -214,7 +216,7 @@ def test_html_in_a_message_is_shown_as_text(browser, stack):
     from selenium.webdriver.common.by import By
 
     assert browser.execute_script("return window.__pwned === undefined")
-    hostile = browser.find_elements(By.CSS_SELECTOR, "#messages li.from-user")[-1]
+    hostile = browser.find_elements(By.CSS_SELECTOR, "#rasa-chat-messages li.from-user")[-1]
     assert not hostile.find_elements(By.CSS_SELECTOR, "img, script, b")
 
 
@@ -226,14 +228,14 @@ def test_buttons_and_images(browser, stack, artifacts):
 
     open_page(browser, stack, fresh=False)  # also when this test runs alone
     say(browser, "hello")
-    buttons = browser.find_elements(By.CSS_SELECTOR, "#messages li:last-child .buttons button")
+    buttons = browser.find_elements(By.CSS_SELECTOR, "#rasa-chat-messages li:last-child .rasa-chat-buttons button")
     assert [b.text for b in buttons] == list(BUTTONS)
     bots_before = sum(1 for who, _ in bubbles(browser) if who == "bot")
     buttons[0].send_keys(Keys.ENTER)  # focus + Enter, as a keyboard user would
     wait_for(browser, lambda d: sum(1 for who, _ in bubbles(d) if who == "bot") >= bots_before + 2, "the reply")
     time.sleep(0.5)
     assert bubbles(browser)[-3:] == [("user", "Great"), ("bot", HAPPY), ("bot", "")]
-    image = browser.find_element(By.CSS_SELECTOR, "#messages li:last-child img")
+    image = browser.find_element(By.CSS_SELECTOR, "#rasa-chat-messages li:last-child img")
     assert image.get_attribute("src") == stack.web.url + IMAGE
     wait_for(browser, lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 0, "the image", 10)
     screenshot(browser, artifacts, f"buttons-rasa-{stack.bot.line}")
@@ -290,8 +292,8 @@ def test_offline_state_when_rasa_stops(browser, stack, artifacts):
 
     stop_tree(stack.rasa.process)  # the harness's own stop: SIGTERM, then SIGKILL
     wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state")
-    assert "Cannot reach the assistant" in browser.find_element(By.ID, "status").text
-    assert not browser.find_element(By.ID, "message").is_enabled()
+    assert "Cannot reach the assistant" in browser.find_element(By.ID, "rasa-chat-status").text
+    assert not browser.find_element(By.ID, "rasa-chat-message").is_enabled()
     screenshot(browser, artifacts, f"offline-rasa-{stack.bot.line}")
     # A visitor who arrives while Rasa is down sees the same state (nginx answers 502 for socket.io).
     browser.get(stack.web.url + "/")
