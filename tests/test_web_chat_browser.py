@@ -10,6 +10,7 @@ nothing downloads a browser. A screenshot of the page is saved in pytest's outpu
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import subprocess
 import time
@@ -21,8 +22,9 @@ import yaml
 import smoke_test
 from harness import fail_or_skip, rasa_cli, stores, venvs
 from harness import web_chat as tools
-from harness.bots import prepare
-from harness.processes import stop_tree
+from harness.bots import bake, prepare
+from harness.combinations import TEMPLATE_DIR
+from harness.processes import LOCAL, free_port, stop_tree
 from harness.rasa_servers import action_server, rasa_server, tracker, user_texts
 
 pytestmark = pytest.mark.browser
@@ -102,13 +104,31 @@ def add_buttons_and_an_image(bot: Path) -> None:
 def stack(request, tmp_path_factory):
     stack = Stack(request.param, tmp_path_factory.mktemp(f"web-{request.param}"))
     store = stores.Store(kind="sqlite", bot=stack.bot)
-    with action_server(stack.bot) as actions:
+    site = stack.workdir / "site"
+    site.mkdir()
+    with tools.static_site(site) as port, action_server(stack.bot) as actions:
+        # A site on another origin embeds the widget: http://127.0.0.1:PORT is listed in
+        # WEB_ALLOWED_ORIGINS, http://localhost:PORT (the same server, another origin) is not.
+        stack.site, stack.allowed, stack.refused = site, f"http://{LOCAL}:{port}", f"http://localhost:{port}"
         endpoints, env = stores.local_endpoints(stack.bot, store, action_url=actions.url + "/webhook")
+        env = {**env, "WEB_ALLOWED_ORIGINS": f"{stack.allowed}, https://shop.example.com"}  # rasa_run.py: --cors
         stack.endpoints, stack.env = endpoints, env
         with rasa_server(stack.bot, stack.model, endpoints, env=env) as rasa:
-            with tools.local_nginx(stack.bot.path / "web", rasa.url, stack.workdir / "nginx") as web:
+            with tools.local_nginx(stack.bot.path / "web", rasa.url, stack.workdir / "nginx",
+                                   allowed_origins=env["WEB_ALLOWED_ORIGINS"]) as web:  # fmt: skip
                 stack.rasa, stack.web = rasa, web
+                write_host_page(stack)
                 yield stack
+
+
+def write_host_page(stack: Stack) -> None:
+    """The site's page: a link, then the snippet from the bot's README with the bot's address."""
+    readme = (stack.bot.path / "README.md").read_text(encoding="utf-8")
+    (snippet,) = re.findall(r'^<script src="https://bot\.example\.com/widget\.js"[^>]*></script>$', readme, re.M)
+    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop</title></head>'
+            f'<body><h1>A shop</h1><a href="#top" id="host-link">Our products</a>\n'
+            f'{snippet.replace("https://bot.example.com", stack.web.url)}\n</body></html>\n')  # fmt: skip
+    (stack.site / "host.html").write_text(html, encoding="utf-8")
 
 
 # --- the page, as a person uses it ------------------------------------------------------------------
@@ -239,6 +259,171 @@ def test_buttons_and_images(browser, stack, artifacts):
     assert image.get_attribute("src") == stack.web.url + IMAGE
     wait_for(browser, lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 0, "the image", 10)
     screenshot(browser, artifacts, f"buttons-rasa-{stack.bot.line}")
+
+
+# --- the widget on another site (the README's snippet) ---------------------------------------------
+
+ENGLISH = yaml.safe_load((TEMPLATE_DIR / "languages" / "en.yml").read_text(encoding="utf-8"))["web"]
+
+
+def open_site(driver, stack: Stack, origin: str, *, fresh: bool) -> None:
+    driver.get(f"{origin}/host.html")
+    if fresh:  # a new visitor: no stored session
+        driver.execute_script("localStorage.clear()")
+        driver.refresh()
+    wait_for(driver, lambda d: d.find_elements("css selector", ".rasa-chat-launcher"), "the launcher", 20)
+
+
+def panel_open(driver) -> bool:
+    return driver.execute_script("return !document.getElementById('rasa-chat-panel').hidden")
+
+
+def active(driver) -> str:
+    """What has the focus: its id, or its class, or its text."""
+    return driver.execute_script(
+        "const e = document.activeElement; return e.id || e.className || e.textContent.trim();"
+    )
+
+
+def test_widget_on_another_site(browser, stack):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_site(browser, stack, stack.allowed, fresh=True)
+    launcher = browser.find_element("css selector", ".rasa-chat-launcher")
+    assert launcher.text == ENGLISH["open"] and launcher.get_attribute("aria-expanded") == "false"
+    assert not panel_open(browser)
+    # From the keyboard: the site's link, then the launcher; Enter opens the panel.
+    browser.execute_script("document.getElementById('host-link').focus()")
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert active(browser) == "rasa-chat-launcher"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert panel_open(browser) and launcher.get_attribute("aria-expanded") == "true"
+    wait_for(browser, lambda d: page_state(d)["status"] == "online", "the online state")
+    assert browser.find_element("css selector", "#rasa-chat-panel").get_attribute("role") == "dialog"
+    new = say(browser, "hello")
+    assert new == [("user", "hello"), ("bot", GREETING)]
+    assert user_texts(tracker(stack.rasa, session_id(browser, stack))["events"]) == ["hello"]
+
+
+def test_widget_keeps_the_conversation_across_reloads(browser, stack):
+    from selenium.webdriver.common.keys import Keys
+
+    before, sender = bubbles(browser), session_id(browser, stack)
+    open_site(browser, stack, stack.allowed, fresh=False)  # a reload: the site's localStorage stays
+    assert panel_open(browser), "the panel stays open across page loads"
+    wait_for(browser, lambda d: page_state(d)["status"] == "online", "the online state")
+    assert bubbles(browser) == before and session_id(browser, stack) == sender
+    assert say(browser, "goodbye") == [("user", "goodbye"), ("bot", "Goodbye!")]
+    assert user_texts(tracker(stack.rasa, sender)["events"]) == ["hello", "goodbye"]
+    # Escape closes the panel and gives the focus back to the launcher.
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert not panel_open(browser) and active(browser) == "rasa-chat-launcher"
+
+
+def test_widget_accessibility(browser, stack):
+    """Offline checks in the spirit of axe: every control has a name, the Tab order follows the
+    panel, text contrast is at least 4.5:1 (WCAG AA), the landmarks have their roles."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_site(browser, stack, stack.allowed, fresh=False)
+    wait_for(browser, lambda d: page_state(d)["status"] == "online", "the online state")
+    unnamed = browser.execute_script(ACCESSIBLE_NAMES)
+    assert unnamed == [], f"controls without an accessible name: {unnamed}"
+    low = browser.execute_script(LOW_CONTRAST)
+    assert low == [], f"text below 4.5:1 contrast: {low}"
+    browser.execute_script("document.querySelector('.rasa-chat-launcher').focus()")
+    order = []
+    for _ in range(4):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        order.append(active(browser))
+    assert order == ["rasa-chat-restart", "rasa-chat-close", "rasa-chat-message", ENGLISH["send"]], order
+    roles = browser.execute_script(
+        "return ['rasa-chat-status', 'rasa-chat-messages'].map(id => document.getElementById(id))"
+        ".map(e => [e.getAttribute('role'), e.getAttribute('aria-live'), e.getAttribute('aria-label')]);"
+    )
+    assert roles == [["status", None, None], [None, "polite", ENGLISH["conversation"]]]
+    title = browser.find_element("id", "rasa-chat-panel").get_attribute("aria-labelledby")
+    assert browser.find_element("id", title).text == stack.bot.answers.get("project_name", "Mood Bot")
+
+
+def test_widget_refused_on_a_site_not_listed(browser, stack):
+    """nginx answers 403 to a browser on another site; the widget there never gets online."""
+    import urllib.error
+    import urllib.request
+
+    probe = f"{stack.web.url}/socket.io/?EIO=4&transport=polling"
+    for origin, expected in ((stack.allowed, 200), (stack.refused, 403), ("https://shop.example.com", 200)):
+        request = urllib.request.Request(probe, headers={"Origin": origin})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == expected, origin
+    open_site(browser, stack, stack.refused, fresh=True)
+    browser.find_element("css selector", ".rasa-chat-launcher").click()
+    wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state", 20)
+    time.sleep(3)  # socket.io retries: still never online
+    assert page_state(browser)["status"] == "offline"
+    assert browser.execute_script("return Object.keys(localStorage).every(k => !JSON.parse(localStorage[k]).sessionId)")
+
+
+ACCESSIBLE_NAMES = """
+return Array.from(document.querySelectorAll('.rasa-chat button, .rasa-chat input')).filter(e => {
+  if (e.tagName === 'INPUT') return !(e.id && document.querySelector('label[for="' + e.id + '"]')
+      && document.querySelector('label[for="' + e.id + '"]').textContent.trim());
+  return !(e.textContent.trim() || e.getAttribute('aria-label'));
+}).map(e => e.outerHTML);
+"""
+
+LOW_CONTRAST = """
+function rgba(text) { const v = text.match(/[\\d.]+/g).map(Number); return v.length === 3 ? v.concat([1]) : v; }
+function luminance(c) {
+  const [r, g, b] = c.slice(0, 3).map(v => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function background(e) {
+  for (; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c[3] > 0) return c; }
+  return [255, 255, 255, 1];
+}
+const found = [];
+for (const e of document.querySelectorAll('.rasa-chat *')) {
+  const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+  if (!own || e.disabled || !e.getClientRects().length || e.closest('.rasa-chat-hidden')) continue;
+  const a = luminance(rgba(getComputedStyle(e).color)), b = luminance(background(e));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) found.push([e.textContent.trim().slice(0, 40), Math.round(ratio * 100) / 100]);
+}
+return found;
+"""
+
+
+@pytest.mark.parametrize("language", ["de", "it"])
+def test_page_speaks_the_bots_language(browser, tmp_path_factory, language):
+    """A German or Italian bot's page, from nginx (no Rasa: nothing to train), shows its own texts."""
+    workdir = tmp_path_factory.mktemp(f"web-{language}")
+    answers = {"language": language, "web_chat": True, "custom_actions": False, "tracker_store": "in_memory"}
+    bot = bake(answers, workdir / "bot")
+    texts = yaml.safe_load((TEMPLATE_DIR / "languages" / f"{language}.yml").read_text(encoding="utf-8"))["web"]
+    nowhere = f"http://{LOCAL}:{free_port()}"  # no Rasa there: the page shows its offline text
+    with tools.local_nginx(bot / "web", nowhere, workdir / "nginx") as web:
+        browser.get(web.url + "/")
+        wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state", 20)
+        html = browser.find_element("tag name", "html")
+        assert (html.get_attribute("lang"), html.get_attribute("dir")) == (language, texts["dir"])
+        shown = {
+            "label": browser.find_element("css selector", "label[for=rasa-chat-message]").text,
+            "send": browser.find_element("css selector", "#rasa-chat-composer button").text,
+            "new": browser.find_element("css selector", ".rasa-chat-restart").text,
+            "offline": browser.find_element("id", "rasa-chat-status").text,
+        }
+        assert shown == {key: texts[key] for key in shown}
+        assert all(texts[key] != ENGLISH[key] for key in shown), "the test would pass on an English page"
 
 
 # --- the socketio channel with any python-socketio 5.x (a Python client, no browser) ---------------

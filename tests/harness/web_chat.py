@@ -175,8 +175,9 @@ def socketio_overlay(venv: Path, version: str = NEWEST_SOCKETIO) -> Path:
     installed once into a cached folder that goes ahead on PYTHONPATH. The venv is not modified."""
 
     def install(tmp: Path) -> None:
-        venvs.checked([venvs.find_uv(), "pip", "install", "--python", venv / "bin" / "python", "--target", tmp,
-                       "--no-deps", f"python-socketio=={version}"], f"installing python-socketio {version}")  # fmt: skip
+        python = venv / "bin" / "python"
+        venvs.checked([venvs.find_uv(), "pip", "install", "--python", python, "--target", tmp, "--no-deps",
+                       f"python-socketio=={version}"], f"installing python-socketio {version}")  # fmt: skip
 
     return venvs.install_once(venvs.cache_root() / "overlays" / f"python-socketio-{version}-{venv.name}", install)
 
