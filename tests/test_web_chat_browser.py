@@ -328,17 +328,23 @@ def test_widget_accessibility(browser, stack):
     from selenium.webdriver.common.keys import Keys
 
     open_site(browser, stack, stack.allowed, fresh=False)
+    if not panel_open(browser):
+        browser.find_element("css selector", ".rasa-chat-launcher").click()
     wait_for(browser, lambda d: page_state(d)["status"] == "online", "the online state")
     unnamed = browser.execute_script(ACCESSIBLE_NAMES)
     assert unnamed == [], f"controls without an accessible name: {unnamed}"
     low = browser.execute_script(LOW_CONTRAST)
     assert low == [], f"text below 4.5:1 contrast: {low}"
     browser.execute_script("document.querySelector('.rasa-chat-launcher').focus()")
+    # The greeting's suggested answers sit in the conversation, between the header and the message box.
+    suggested = [b.text for b in browser.find_elements("css selector", ".rasa-chat-buttons button")]
+    assert suggested == list(BUTTONS)
+    expected = ["rasa-chat-restart", "rasa-chat-close", *suggested, "rasa-chat-message", ENGLISH["send"]]
     order = []
-    for _ in range(4):
+    for _ in expected:
         ActionChains(browser).send_keys(Keys.TAB).perform()
         order.append(active(browser))
-    assert order == ["rasa-chat-restart", "rasa-chat-close", "rasa-chat-message", ENGLISH["send"]], order
+    assert order == expected
     roles = browser.execute_script(
         "return ['rasa-chat-status', 'rasa-chat-messages'].map(id => document.getElementById(id))"
         ".map(e => [e.getAttribute('role'), e.getAttribute('aria-live'), e.getAttribute('aria-label')]);"
