@@ -284,6 +284,7 @@ def test_rasa_reads_config_from_the_configmap_and_secrets_from_the_secret(cluste
         {"RASA_AUTH_TOKEN"}
         | STORE_SECRETS[cluster.store]
         | ({"LOCK_REDIS_PASSWORD"} if cluster.store != "redis" else set())
+        | ({"WEB_ALLOWED_ORIGINS"} if cluster.answers["web_chat"] else set())  # a setting in the same .env
     )
     assert secret_refs(rasa) == {key: (secret, key) for key in expected}
 
