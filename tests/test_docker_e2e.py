@@ -218,8 +218,8 @@ def chat_page_on_docker(bot: ComposeProject, driver, folder: Path) -> None:
     screenshot(driver, folder, "docker-chat")
     bot.compose("stop", "rasa", timeout=300)
     wait_for(driver, lambda d: page_state(d)["status"] == "offline", "the offline state")
-    assert "Cannot reach the assistant" in driver.find_element(By.ID, "status").text
-    assert not driver.find_element(By.ID, "message").is_enabled()
+    assert "Cannot reach the assistant" in driver.find_element(By.ID, "rasa-chat-status").text
+    assert not driver.find_element(By.ID, "rasa-chat-message").is_enabled()
     screenshot(driver, folder, "docker-offline")
 
 
@@ -227,7 +227,7 @@ def web_service_works(bot: ComposeProject) -> None:
     """nginx serves the page and proxies the REST channel to the rasa service, as uid 101."""
     with urllib.request.urlopen(WEB_URL + "/", timeout=30) as response:  # noqa: S310
         page = response.read().decode("utf-8")
-        assert response.status == 200 and 'id="messages"' in page, page[:300]
+        assert response.status == 200 and 'src="widget.js"' in page, page[:300]
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert rasa_http.send(WEB_URL, f"through-nginx-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
     uid = bot.compose("exec", "-T", "web", "id", "-u").stdout.strip()

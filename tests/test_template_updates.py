@@ -115,9 +115,9 @@ def test_make_env_adds_missing_keys(tmp_path):
     kept = "RASA_AUTH_TOKEN=mine\n"
     (bot / ".env").write_text(kept)
     result = run("make", ".env", cwd=bot)
-    assert "wrote REDIS_PASSWORD, JOKE_API_URL" in result.stdout
+    assert "wrote REDIS_PASSWORD, WEB_ALLOWED_ORIGINS, JOKE_API_URL" in result.stdout
     text = (bot / ".env").read_text()
-    assert text.startswith(kept) and len(text.splitlines()) == 3
+    assert text.startswith(kept) and len(text.splitlines()) == 4 and "WEB_ALLOWED_ORIGINS=" in text.splitlines()
     assert "wrote" not in run("make", ".env", cwd=bot).stdout  # nothing missing: nothing written
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness import fail_or_skip
 from harness import web_chat as tools
@@ -23,8 +25,9 @@ from harness.combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_i
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
 TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
-PAGE_FILES = ["web/index.html", "web/chat.js", "web/chat.css", "web/nginx.conf", "web/vendor/SOURCE",
-              "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
+PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/nginx.conf", "web/allowed-origins.sh",
+              "web/vendor/SOURCE", "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE",
+              "scripts/socketio_channel.py"]  # fmt: skip
 CLUSTER_FILES = [
     "deploy/kubernetes/web.Dockerfile",
     "deploy/kubernetes/base/web-deployment.yaml",
@@ -92,11 +95,14 @@ def test_socketio_channel_next_to_rest(baked):
             "session_persistence": True,
         }, path
     # Rasa's socketio channel calls AsyncServer.enter_room without await: with python-socketio >= 5.10
-    # (where it became a coroutine) a persistent session never joins its room and gets no reply.
+    # (where it became a coroutine) a persistent session never joins its room and gets no reply. The
+    # lock keeps 5.9.0; the launcher puts the bot's own channel in place for any other version
+    # (tests/test_web_chat_browser.py runs both).
     lock = bot.text(f"requirements/rasa-{answers['rasa_version']}.lock")
     (pin,) = re.findall(r"^python-socketio==(\d+)\.(\d+)\.", lock, re.M)
     assert tuple(map(int, pin)) < (5, 10), pin
-    script = bot.text("web/chat.js")
+    assert "from socketio_channel import install" in bot.text("scripts/rasa_run.py")
+    script = bot.text("web/widget.js")
     assert '"user_uttered"' in script and '"bot_uttered"' in script and '"session_request"' in script
 
 
@@ -108,10 +114,10 @@ def test_page_files_and_pinned_client(baked):
     assert hashlib.sha256((bot.path / "web/vendor/socket.io.min.js").read_bytes()).hexdigest() == source["sha256"]
     html = bot.text("web/index.html")
     # Everything the page loads is its own file: no CDN, no inline script.
-    assert re.findall(r'<script src="([^"]+)"', html) == ["vendor/socket.io.min.js", "chat.js"]
-    assert not re.search(r"<script>|https?://", html)
-    assert '<label for="message">' in html and 'id="message"' in html
-    assert "innerHTML" not in bot.text("web/chat.js")
+    assert re.findall(r'<script src="([^"]+)"', html) == ["vendor/socket.io.min.js", "widget.js"]
+    assert not re.search(r"<script>|<style|https?://", html)  # the page's CSP allows neither inline
+    script = bot.text("web/widget.js")
+    assert "innerHTML" not in script and "https://" not in script.split('"use strict"', 1)[1]
 
 
 def test_nginx_accepts_the_config(baked):
@@ -121,9 +127,12 @@ def test_nginx_accepts_the_config(baked):
     assert result.returncode == 0, result.stderr
     text = conf.read_text(encoding="utf-8")
     for location in ("/socket.io/", "/webhooks/"):
-        block = text.split(f"location {location} {{", 1)[1].split("}", 1)[0]
+        block = text.split(f"location {location} {{", 1)[1].split("\n        }", 1)[0]
         assert "proxy_pass http://rasa:5005;" in block, location
-    socket_block = text.split("location /socket.io/ {", 1)[1].split("}", 1)[0]
+        # Only this origin and the sites of WEB_ALLOWED_ORIGINS: any other browser gets 403.
+        assert block.split("proxy_pass", 1)[0].split() == ["if", "($origin_allowed", "=", "0)", "{", "return",
+                                                           "403;", "}"], location  # fmt: skip
+    socket_block = text.split("location /socket.io/ {", 1)[1].split("\n        }", 1)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_block and "proxy_http_version 1.1;" in socket_block
 
 
@@ -154,8 +163,15 @@ def test_compose_web_service(baked):
     assert web["healthcheck"]["test"][0] == "CMD" and web["restart"] == "unless-stopped"
     mounts = {(v["source"], v["target"], v["read_only"]) for v in web["volumes"]}
     assert mounts == {(str(bot.path / "web/nginx.conf"), "/etc/nginx/nginx.conf", True),
-                      (str(bot.path / "web"), "/usr/share/nginx/html", True)}  # fmt: skip
-    assert "--cors" not in services["rasa"]["command"], "same-origin through nginx: Rasa needs no --cors"
+                      (str(bot.path / "web"), "/usr/share/nginx/html", True),
+                      (str(bot.path / "web/allowed-origins.sh"), "/docker-entrypoint.d/40-allowed-origins.sh",
+                       True)}  # fmt: skip
+    assert os.access(bot.path / "web/allowed-origins.sh", os.X_OK), "the nginx entrypoint runs only executables"
+    # The list of sites, once in .env, reaches nginx and Rasa (rasa_run.py turns it into --cors).
+    assert web["environment"] == {"WEB_ALLOWED_ORIGINS": ""}
+    assert services["rasa"]["environment"]["WEB_ALLOWED_ORIGINS"] == ""
+    assert "WEB_ALLOWED_ORIGINS=" in bot.text(".env.example").splitlines()
+    assert "--cors" not in services["rasa"]["command"], "the launcher adds --cors from WEB_ALLOWED_ORIGINS"
     assert "http://localhost:8080" in bot.text("Makefile")
 
 
@@ -171,6 +187,14 @@ def test_cluster_serves_the_same_page(baked):
     assert f"{bot.path.name}-web" in {image["name"] for image in production["images"]}
     dockerfile = bot.text("deploy/kubernetes/web.Dockerfile")
     assert f"FROM {PINS['images']['nginx']}\n" in dockerfile and "COPY nginx.conf /etc/nginx/nginx.conf" in dockerfile
+    assert "COPY index.html widget.js widget.css /usr/share/nginx/html/" in dockerfile
+    assert "COPY allowed-origins.sh /docker-entrypoint.d/40-allowed-origins.sh" in dockerfile
+    for name in ("web-deployment.yaml", "rasa-deployment.yaml"):
+        (container,) = [c for c in bot.yaml(f"deploy/kubernetes/base/{name}")["spec"]["template"]["spec"]["containers"]
+                        if c["name"] in ("web", "rasa")]  # fmt: skip
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"]["key"] for e in container["env"] if "valueFrom" in e}
+        assert refs.get("WEB_ALLOWED_ORIGINS") == "WEB_ALLOWED_ORIGINS", name
+    assert "WEB_ALLOWED_ORIGINS=" in bot.text("deploy/kubernetes/base/.env.example").splitlines()
     service = bot.yaml("deploy/kubernetes/base/web-service.yaml")
     assert service["metadata"]["name"] == "web" and service["spec"]["ports"][0]["port"] == 8080
 
@@ -182,3 +206,102 @@ def test_no_page_without_web_chat(bake_once, answers):
         assert not bot.exists(path), path
     assert "socketio" not in bot.yaml("config/credentials.yml")
     assert "web:" not in bot.text("docker-compose.yml") and "8080" not in bot.text("Makefile")
+
+
+# --- the widget's language, the allowed sites, the launcher's --cors ---------------------------------
+
+
+@pytest.mark.parametrize("language", sorted(p.stem for p in (TEMPLATE_DIR / "languages").glob("*.yml")))
+def test_every_language_renders_the_page_texts(bake_once, language):
+    bot = bake_once(language=language, web_chat=True, custom_actions=False, tracker_store="in_memory")
+    texts = yaml.safe_load((TEMPLATE_DIR / "languages" / f"{language}.yml").read_text(encoding="utf-8"))["web"]
+    assert texts.keys() == ENGLISH_TEXTS.keys() and texts["dir"] in ("ltr", "rtl")
+    script = bot.text("web/widget.js")
+    (rendered,) = re.findall(r"^  const TEXTS = (\{.*\});$", script, re.M)
+    assert json.loads(rendered) == texts
+    assert f"const LANG = {json.dumps(language)};" in script and "{%" not in script and "{{" not in script
+    html = bot.text("web/index.html")
+    assert f'<html lang="{language}" dir="{texts["dir"]}">' in html
+    assert f"<noscript>{texts['noscript']}</noscript>" in html.replace("&#39;", "'")
+
+
+ENGLISH_TEXTS = yaml.safe_load((TEMPLATE_DIR / "languages" / "en.yml").read_text(encoding="utf-8"))["web"]
+
+
+def test_allowed_origins_script_writes_the_list_nginx_reads(tmp_path):
+    script = TEMPLATE_WEB / "allowed-origins.sh"
+    out = tmp_path / "nginx" / "allowed-origins.map"
+
+    def run(value: str) -> subprocess.CompletedProcess:
+        env = {"PATH": "/usr/bin:/bin", "WEB_ALLOWED_ORIGINS": value}
+        return subprocess.run(["sh", str(script), str(out)], env=env, capture_output=True, text=True, timeout=30,
+                              check=False)  # fmt: skip
+
+    assert run("https://www.example.com, http://localhost:8000/  https://shop.example.com:8443").returncode == 0
+    assert out.read_text().splitlines() == ['"https://www.example.com" 1;', '"http://localhost:8000" 1;',
+                                            '"https://shop.example.com:8443" 1;']  # fmt: skip
+    for bad in ("*", "https://*.example.com", "https://www.example.com/path", "www.example.com", "javascript:x"):
+        proc = run(f"https://ok.example.com {bad}")
+        assert proc.returncode != 0 and "not scheme://host[:port]" in proc.stderr, bad
+    assert run("").returncode == 0 and out.read_text() == ""
+    # nginx accepts the config with the written list included (and without it: the shipped test above).
+    run("https://www.example.com")
+    conf = tmp_path / "nginx.conf"
+    text = (TEMPLATE_WEB / "nginx.conf").read_text(encoding="utf-8")
+    assert text.count("include /tmp/nginx/allowed-origins*.map;") == 1
+    conf.write_text(text.replace("/tmp/nginx/allowed-origins*.map", str(out)))
+    result = tools.nginx_test(conf)
+    assert result.returncode == 0, result.stderr
+    out.write_text('"https://www.example.com" 1\n')  # a broken list fails nginx, not silently
+    assert tools.nginx_test(conf).returncode != 0
+
+
+def test_generate_env_adds_the_key_and_keeps_the_users_values(baked, tmp_path):
+    _, bot = baked
+    folder = tmp_path / "bot"
+    (folder / "scripts").mkdir(parents=True)
+    (folder / ".env.example").write_text(bot.text(".env.example"))
+    (folder / ".env").write_text("RASA_AUTH_TOKEN=mine\nJOKE_API_URL=https://jokes.example\n")
+    proc = subprocess.run([sys.executable, str(bot.path / "scripts/generate_env.py"), str(folder)],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = (folder / ".env").read_text().splitlines()
+    assert lines[:2] == ["RASA_AUTH_TOKEN=mine", "JOKE_API_URL=https://jokes.example"]
+    assert "WEB_ALLOWED_ORIGINS=" in lines
+
+
+FAKE_RASA = {
+    "rasa/__init__.py": "",
+    "rasa/__main__.py": "import json, sys\nfrom rasa.core.channels import BUILTIN_CHANNELS as C\n\n\ndef main():\n"
+    "    print(json.dumps(sys.argv + [C['socketio'].__module__]))\n",
+    "rasa/core/__init__.py": "",
+    "rasa/core/channels/__init__.py": "BUILTIN_CHANNELS = {}\n",
+    "rasa/core/channels/socketio.py": "class SocketIOInput:\n    @staticmethod\n"
+    "    def name():\n        return 'socketio'\n",
+}
+
+
+def test_launcher_gives_rasa_the_allowed_sites_as_cors(tmp_path):
+    """scripts/rasa_run.py against a stand-in `rasa` package that prints its argv: WEB_ALLOWED_ORIGINS
+    becomes --cors for `rasa run` (never '*'), and `socketio` becomes the bot's channel."""
+    for name, text in FAKE_RASA.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    launcher = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts" / "rasa_run.py"
+
+    def run(origins: str, *args: str) -> subprocess.CompletedProcess:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "WEB_ALLOWED_ORIGINS": origins,
+               "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+        return subprocess.run([sys.executable, str(launcher), *args], env=env, capture_output=True, text=True,
+                              timeout=60, check=False)  # fmt: skip
+
+    proc = run("https://www.example.com, https://shop.example.com/", "run", "--enable-api")
+    assert proc.returncode == 0, proc.stderr
+    # The last item: the module of the `socketio` channel Rasa will build (the bot's own).
+    assert json.loads(proc.stdout) == ["rasa", "run", "--enable-api", "--cors", "https://www.example.com",
+                                       "https://shop.example.com", "socketio_channel"]  # fmt: skip
+    assert json.loads(run("", "run").stdout) == ["rasa", "run", "socketio_channel"]
+    actions = run("https://a.example", "run", "actions")
+    assert json.loads(actions.stdout) == ["rasa", "run", "actions", "socketio_channel"]
+    refused = run("https://a.example *", "run")
+    assert refused.returncode != 0 and "may not contain '*'" in refused.stderr

@@ -8,7 +8,9 @@ WORKDIR /app
 USER root
 RUN mkdir -p /app/state /app/models && chown -R 1001:0 /app/state /app/models
 
-# Starts `rasa run` with the API token from the environment (see the script).
+# Starts `rasa run` with the API token from the environment, and the socketio channel that works
+# with any python-socketio 5.x (see the scripts).
 COPY --chown=1001:0 scripts/rasa_run.py /app/scripts/rasa_run.py
+COPY --chown=1001:0 scripts/socketio_channel.py /app/scripts/socketio_channel.py
 
 USER 1001

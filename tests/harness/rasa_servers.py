@@ -15,8 +15,11 @@ SERVER_TIMEOUT = 300  # seconds for a server to answer (light ~10 s, diet ~30 s)
 
 @contextlib.contextmanager
 def rasa_server(bot: RasaProject, model: Path, endpoints: Path, *, env: dict | None = None,
-                timeout: float = SERVER_TIMEOUT):  # fmt: skip
-    """`rasa run --enable-api` on 127.0.0.1 with an auth token; ready once /status names a model."""
+                timeout: float = SERVER_TIMEOUT, launcher: bool = True):  # fmt: skip
+    """`rasa run --enable-api` on 127.0.0.1 with an auth token; ready once /status names a model.
+
+    launcher=False starts the venv's own `rasa` (Rasa's stock channels, without the bot's launcher);
+    Rasa 3.6 only, whose `rasa run` has --interface."""
     port, token = free_port(), secrets.token_hex(16)
     url = f"http://{LOCAL}:{port}"
 
@@ -28,7 +31,11 @@ def rasa_server(bot: RasaProject, model: Path, endpoints: Path, *, env: dict | N
     args = ["run", "--enable-api", "-p", str(port), "-m", str(model), "--endpoints", str(endpoints),
             "--credentials", "config/credentials.yml", "--auth-token", token]  # fmt: skip
     # The bot's own launcher, as Compose starts it; RASA_HOST binds 127.0.0.1 on 2.8 too (no --interface).
-    argv = bot.rasa(*args)
+    if launcher:
+        argv = bot.rasa(*args)
+    else:
+        assert bot.line != "2.8", "Rasa 2.8's `rasa run` cannot listen on 127.0.0.1 alone without the launcher"
+        argv = [str(bot.venv / "bin" / "rasa"), *args, "--interface", LOCAL]
     env = bot.run_env("rasa-run", {**(env or {}), "RASA_HOST": LOCAL})
     log = bot.scratch / "logs" / f"rasa-{bot.runs:02d}.log"
     # The run folder as the image and the bot's README set it up: rasa.Dockerfile creates

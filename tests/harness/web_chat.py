@@ -127,8 +127,10 @@ def local_config(conf_text: str, *, root: Path, listen: int, rasa_url: str) -> s
 
 
 @contextlib.contextmanager
-def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30):
+def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str = "", timeout: float = 30):
     """A real nginx serving a copy of `web` and proxying to `rasa_url`, on a free loopback port.
+    The bot's web/allowed-origins.sh writes `allowed_origins` (WEB_ALLOWED_ORIGINS) for it first,
+    as the image's entrypoint does.
 
     nginx started as root runs its workers as `nobody`: the copy is world-readable (pytest's
     tmp folders are not).
@@ -147,6 +149,8 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30)
         conf.write_text(local_config(conf_text, root=site / "web", listen=port, rasa_url=rasa_url))
         # Its own pid file and temp folders (the shipped /tmp paths could clash with another run).
         conf.write_text(conf.read_text(encoding="utf-8").replace("/tmp/nginx", str(site / "nginx")))
+        subprocess.run(["sh", str(web / "allowed-origins.sh"), str(site / "nginx" / "allowed-origins.map")],
+                       env={**os.environ, "WEB_ALLOWED_ORIGINS": allowed_origins}, check=True, timeout=30)  # fmt: skip
         url = f"http://{LOCAL}:{port}"
 
         def ready(server: Service) -> bool:
@@ -159,3 +163,57 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, timeout: float = 30)
             yield server
     finally:
         shutil.rmtree(site, ignore_errors=True)
+
+
+# --- python-socketio as the official image may bring it -------------------------------------------
+
+NEWEST_SOCKETIO = "5.18.1"  # the newest python-socketio 5.x when this was written
+
+
+def socketio_overlay(venv: Path, version: str = NEWEST_SOCKETIO) -> Path:
+    """python-socketio `version` alone (no dependencies: the lock's python-engineio suits it),
+    installed once into a cached folder that goes ahead on PYTHONPATH. The venv is not modified."""
+
+    def install(tmp: Path) -> None:
+        python = venv / "bin" / "python"
+        venvs.checked([venvs.find_uv(), "pip", "install", "--python", python, "--target", tmp, "--no-deps",
+                       f"python-socketio=={version}"], f"installing python-socketio {version}")  # fmt: skip
+
+    return venvs.install_once(venvs.cache_root() / "overlays" / f"python-socketio-{version}-{venv.name}", install)
+
+
+SOCKETIO_CLIENT = Path(__file__).with_name("socketio_client.py")
+
+
+def socketio_talk(venv: Path, url: str, session_id: str | None, message: str, *, wait: float = 60) -> dict:
+    """One socket.io conversation turn (harness/socketio_client.py in the Rasa venv):
+    {"session_id": ..., "replies": [...]}."""
+    import json
+
+    proc = subprocess.run([str(venv / "bin" / "python"), str(SOCKETIO_CLIENT), url, session_id or "", message,
+                           str(wait)], capture_output=True, text=True, timeout=wait + 60, check=False)  # fmt: skip
+    assert proc.returncode == 0, f"socket.io client failed ({proc.returncode}):\n{proc.stderr[-3000:]}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def static_site(folder: Path):
+    """A plain HTTP server for `folder` on a free loopback port (a site that embeds the widget);
+    yields its port. It answers on http://127.0.0.1:PORT and http://localhost:PORT: two origins."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    port = free_port()
+    server = http.server.ThreadingHTTPServer((LOCAL, port), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()

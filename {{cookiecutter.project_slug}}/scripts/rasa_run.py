@@ -1,9 +1,11 @@
 """`rasa ARGS`, with `--auth-token` taken from $RASA_AUTH_TOKEN for `rasa run`.
 
-The token is added inside this process, so it never appears in a process list (`ps` shows every
+With $WEB_ALLOWED_ORIGINS set, it adds `--cors` with those sites (the chat widget's hosts). The
+token is added inside this process, so it never appears in a process list (`ps` shows every
 process's arguments to every user of the host). Docker Compose, Kubernetes and the Makefile start
 Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
-has no --interface option).
+has no --interface option). The `socketio` channel is the bot's own: scripts/socketio_channel.py
+works with every python-socketio 5.x.
 """
 
 import os
@@ -14,6 +16,9 @@ try:  # before Rasa: importing skops scans every loaded module, ~5 s once Tensor
 except ImportError:  # Rasa 2.8 has no skops
     pass
 from rasa.__main__ import main  # noqa: E402
+from socketio_channel import install  # noqa: E402  (beside this script)
+
+install()  # `socketio:` in credentials.yml: Rasa's channel, fixed for python-socketio >= 5.10
 
 host = os.environ.get("RASA_HOST")
 if host:
@@ -23,7 +28,15 @@ if host:
     sanic.Sanic.run = lambda app, *args, **kwargs: run(app, *args, **{**kwargs, "host": host})
 args = sys.argv[1:]
 token = os.environ.get("RASA_AUTH_TOKEN", "")
-if args[:1] == ["run"] and args[1:2] != ["actions"] and token and "--auth-token" not in args:
+serving = args[:1] == ["run"] and args[1:2] != ["actions"]
+if serving and token and "--auth-token" not in args:
     args += ["--auth-token", token]
+# The sites that embed the chat widget (WEB_ALLOWED_ORIGINS, spaces or commas): Rasa's CORS allows
+# them and no other. Never "*": any site could then talk to the bot in its visitors' browsers.
+origins = os.environ.get("WEB_ALLOWED_ORIGINS", "").replace(",", " ").split()
+if "*" in origins:
+    sys.exit("rasa_run.py: WEB_ALLOWED_ORIGINS may not contain '*': list the sites (https://www.example.com)")
+if serving and origins and "--cors" not in args:
+    args += ["--cors", *(origin.rstrip("/") for origin in origins)]
 sys.argv = ["rasa", *args]
 main()
