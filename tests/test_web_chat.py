@@ -26,8 +26,7 @@ WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
 TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
 PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/nginx.conf", "web/allowed-origins.sh",
-              "web/vendor/SOURCE", "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE",
-              "scripts/socketio_channel.py"]  # fmt: skip
+              "web/vendor/SOURCE", "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
 CLUSTER_FILES = [
     "deploy/kubernetes/web.Dockerfile",
     "deploy/kubernetes/base/web-deployment.yaml",
@@ -204,6 +203,7 @@ def test_no_page_without_web_chat(bake_once, answers):
     bot = bake_once(**answers)
     for path in PAGE_FILES + CLUSTER_FILES:
         assert not bot.exists(path), path
+    assert bot.exists("scripts/socketio_channel.py")  # scripts/rasa_run.py imports it in every bot
     assert "socketio" not in bot.yaml("config/credentials.yml")
     assert "web:" not in bot.text("docker-compose.yml") and "8080" not in bot.text("Makefile")
 
