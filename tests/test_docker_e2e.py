@@ -225,7 +225,7 @@ def chat_page_on_docker(bot: ComposeProject, driver, folder: Path) -> None:
 
 def web_service_works(bot: ComposeProject) -> None:
     """nginx serves the page and proxies the REST channel to the rasa service, as uid 101."""
-    with urllib.request.urlopen(WEB_URL + "/", timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(WEB_URL + "/", timeout=30) as response:
         page = response.read().decode("utf-8")
         assert response.status == 200 and 'src="widget.js"' in page, page[:300]
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]

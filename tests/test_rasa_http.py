@@ -60,7 +60,7 @@ def test_train_and_load_send_what_rasas_api_reads(recording_rasa):
 
 def test_send_posts_the_message_and_returns_the_texts(stand_in):
     class Echo(StandInHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             message = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             self.body = json.dumps([{"recipient_id": message["sender"], "text": message["message"].upper()},
                                     {"recipient_id": message["sender"], "image": "x.png"}]).encode()  # fmt: skip

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.bots import bake  # noqa: E402
-from harness.combinations import PINS  # noqa: E402
-from harness.venvs import rasa_venv  # noqa: E402
+from harness.bots import bake
+from harness.combinations import PINS
+from harness.venvs import rasa_venv
 
 
 def python_home(venv: Path) -> Path:

@@ -35,7 +35,7 @@ JOKE_API_TIMEOUT_SECONDS = 2.0
 def fetch_joke(url: str, timeout: float = JOKE_API_TIMEOUT_SECONDS) -> str | None:
     """Return a joke from the optional joke API, or None when it fails in any way."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             joke = json.load(response).get("joke")
     except (OSError, ValueError, AttributeError) as error:
         logger.warning("Joke API %s failed (%s); using a local joke.", url, error)
@@ -46,7 +46,7 @@ def fetch_joke(url: str, timeout: float = JOKE_API_TIMEOUT_SECONDS) -> str | Non
 def pick_joke() -> str:
     """A joke from JOKE_API_URL when it answers in time, else one of the local jokes."""
     url = os.environ.get("JOKE_API_URL", "").strip()
-    return (fetch_joke(url) if url else None) or random.choice(local_jokes())  # noqa: S311
+    return (fetch_joke(url) if url else None) or random.choice(local_jokes())
 
 
 class ActionJoke(Action):

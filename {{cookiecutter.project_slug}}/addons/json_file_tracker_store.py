@@ -15,7 +15,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Optional, Text
+from typing import Any, Iterable
 from urllib.parse import quote, unquote
 
 from rasa.core.brokers.broker import EventBroker
@@ -39,9 +39,9 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        directory: Text = "state/conversations",
-        event_broker: Optional[EventBroker] = None,
+        domain: Domain | None = None,
+        directory: str = "state/conversations",
+        event_broker: EventBroker | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.pop("host", None)  # Rasa passes the endpoint's url as `host`; a folder needs none.
@@ -50,7 +50,7 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
         self.directory.mkdir(parents=True, exist_ok=True)
         logger.info("Storing conversations as JSON files in %s", self.directory.resolve())
 
-    def _path(self, sender_id: Text) -> Path:
+    def _path(self, sender_id: str) -> Path:
         return self.directory / f"{quote(sender_id, safe='')}.json"
 
     def _write(self, tracker: DialogueStateTracker) -> None:
@@ -61,14 +61,14 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
             file.write(text)
         os.replace(temp, self._path(tracker.sender_id))
 
-    def _read(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    def _read(self, sender_id: str) -> DialogueStateTracker | None:
         """The stored conversation, or None when this sender has none yet."""
         path = self._path(sender_id)
         if not path.is_file():
             return None
         return self.deserialise_tracker(sender_id, path.read_text(encoding="utf-8"))
 
-    def _keys(self) -> Iterable[Text]:
+    def _keys(self) -> Iterable[str]:
         """The sender ids of every stored conversation."""
         return [unquote(path.stem) for path in self.directory.glob("*.json")]
 
@@ -78,10 +78,10 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
             await self.stream_events(tracker)
             self._write(tracker)
 
-        async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
             return self._read(sender_id)
 
-        async def keys(self) -> Iterable[Text]:
+        async def keys(self) -> Iterable[str]:
             return self._keys()
 
     else:  # Rasa 2.x
@@ -91,8 +91,8 @@ class JsonFileTrackerStore(TrackerStore, SerializedTrackerAsText):
                 self.stream_events(tracker)
             self._write(tracker)
 
-        def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
             return self._read(sender_id)
 
-        def keys(self) -> Iterable[Text]:
+        def keys(self) -> Iterable[str]:
             return self._keys()

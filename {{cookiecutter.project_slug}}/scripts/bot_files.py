@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Iterable
 
 YAML_SUFFIXES = (".yml", ".yaml")
 # Folders no bot file lives in (virtual environments, models, caches).
@@ -20,7 +20,7 @@ LIST_KEYS = ("intents", "entities", "actions", "e2e_actions")
 MAPPING_KEYS = ("forms", "responses", "slots")
 
 
-def project_files(folder: Path, suffixes: Iterable[str]) -> List[Path]:
+def project_files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     """The files under folder with these suffixes, sorted, outside SKIPPED_DIRS."""
     if not folder.is_dir():
         return []
@@ -32,7 +32,7 @@ def project_files(folder: Path, suffixes: Iterable[str]) -> List[Path]:
     ]
 
 
-def domain_paths(root: Path) -> Tuple[str, List[Path]]:
+def domain_paths(root: Path) -> tuple[str, list[Path]]:
     """(how to name the domain in messages, its files): domain.yml, else the YAML files of domain/."""
     for name in ("domain.yml", "domain.yaml"):
         if (root / name).is_file():
@@ -85,7 +85,7 @@ def read_domain(root: Path, load: Callable[[str], object]) -> dict:
     return merge_domain(load(path.read_text(encoding="utf-8")) or {} for path in domain_paths(root)[1])
 
 
-def split_examples(value: object) -> List[str]:
+def split_examples(value: object) -> list[str]:
     """`examples: |` lines ("- text"), or the metadata form (a list of `- text: ...`)."""
     if isinstance(value, list):
         return [str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in value]
@@ -104,17 +104,17 @@ class MarkdownStory:
 
     name: str
     line: int
-    intents: List[Tuple[str, int]] = field(default_factory=list)  # (intent, line)
-    actions: List[Tuple[str, int]] = field(default_factory=list)  # (action, line)
-    turns: List[Tuple[str, List[str]]] = field(default_factory=list)  # (user text, actions after it)
+    intents: list[tuple[str, int]] = field(default_factory=list)  # (intent, line)
+    actions: list[tuple[str, int]] = field(default_factory=list)  # (action, line)
+    turns: list[tuple[str, list[str]]] = field(default_factory=list)  # (user text, actions after it)
 
 
 @dataclass
 class MarkdownData:
     kind: str = "core"  # "nlu" when it has NLU sections
-    examples: Dict[str, List[str]] = field(default_factory=dict)  # intent -> examples
-    intent_lines: Dict[str, int] = field(default_factory=dict)  # intent -> line of `## intent:`
-    stories: List[MarkdownStory] = field(default_factory=list)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # intent -> examples
+    intent_lines: dict[str, int] = field(default_factory=dict)  # intent -> line of `## intent:`
+    stories: list[MarkdownStory] = field(default_factory=list)
 
 
 def without_comments(text: str) -> str:
@@ -141,8 +141,8 @@ def read_markdown(text: str) -> MarkdownData:
     """Rasa 1.x/2.x Markdown: NLU (`## intent:name` and `- example` lines; synonym, regex and
     lookup sections are read past) and stories, end-to-end test stories included."""
     data = MarkdownData()
-    story: Optional[MarkdownStory] = None
-    intent: Optional[str] = None
+    story: MarkdownStory | None = None
+    intent: str | None = None
     for number, line in enumerate(without_comments(text).splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("##"):
@@ -159,7 +159,7 @@ def read_markdown(text: str) -> MarkdownData:
     return data
 
 
-def _heading(data: MarkdownData, stripped: str, number: int) -> Tuple[Optional[MarkdownStory], Optional[str]]:
+def _heading(data: MarkdownData, stripped: str, number: int) -> tuple[MarkdownStory | None, str | None]:
     kind, colon, name = stripped.lstrip("#").strip().partition(":")
     if colon and kind.strip() in {"intent", "synonym", "regex", "lookup"}:
         data.kind = "nlu"

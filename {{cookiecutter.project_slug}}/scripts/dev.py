@@ -175,7 +175,7 @@ def main() -> int:
     endpoints = {"action_endpoint": {"url": f"http://127.0.0.1:{args.actions_port}/webhook"}} if has_actions else {}
     LOG.parent.mkdir(exist_ok=True)
     (ROOT / ".rasa" / "dev-endpoints.yml").write_text(yaml.safe_dump(endpoints))
-    log = open(LOG, "ab")  # noqa: SIM115 (open for the whole session)
+    log = open(LOG, "ab")
     argv = {"rasa": ["scripts/rasa_run.py", "run", "--enable-api", "-p", str(args.port), "--endpoints",
                      ".rasa/dev-endpoints.yml", "--credentials", "config/credentials.yml"],
             "actions": ["-m", "rasa_sdk", "-p", str(args.actions_port), "--actions", "actions"]}  # fmt: skip

@@ -55,7 +55,7 @@ def request(url: str, body: bytes | None = None, *, method: str | None = None, t
     def ask() -> Reply:
         prepared = urllib.request.Request(url, body, {"Content-Type": content_type}, method=method)
         try:
-            with urllib.request.urlopen(prepared, timeout=timeout) as reply:  # noqa: S310
+            with urllib.request.urlopen(prepared, timeout=timeout) as reply:
                 return Reply(reply.status, reply.read(), reply.headers)
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read(), error.headers)

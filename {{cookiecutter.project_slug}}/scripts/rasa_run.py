@@ -15,8 +15,8 @@ try:  # before Rasa: importing skops scans every loaded module, ~5 s once Tensor
     import skops.io  # noqa: F401
 except ImportError:  # Rasa 2.8 has no skops
     pass
-from rasa.__main__ import main  # noqa: E402
-from socketio_channel import install  # noqa: E402  (beside this script)
+from rasa.__main__ import main
+from socketio_channel import install
 
 install()  # `socketio:` in credentials.yml: Rasa's channel, fixed for python-socketio >= 5.10
 

@@ -47,7 +47,7 @@ def joke_api():
     replies: dict[str, bytes] = {"/ok": json.dumps({"joke": "A served joke."}).encode(), "/bad": b"not json"}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = replies.get(self.path)
             self.send_response(200 if body else 404)
             self.end_headers()

@@ -13,7 +13,7 @@ import pkgutil
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Iterable
 
 LEVELS = ("error", "warning")  # error: the check fails; warning: advice, printed
 RULE_ID = re.compile(r"[A-Z]{1,3}[0-9]{3}")
@@ -23,7 +23,7 @@ RULE_ID = re.compile(r"[A-Z]{1,3}[0-9]{3}")
 class Problem:
     rule: str  # its stable ID, e.g. D101
     file: str  # relative to the bot's folder
-    line: Optional[int]  # 1-based, where YAML or the text gives it
+    line: int | None  # 1-based, where YAML or the text gives it
     what: str
     fix: str
     level: str = ""  # "" until the run fills in the rule's level
@@ -42,8 +42,8 @@ class Rule:
     module: str
 
 
-RULES: Dict[str, Rule] = {}  # every rule ID, checks' and the file readers'
-CHECKS: List[Callable] = []  # the functions that yield problems, in registration order
+RULES: dict[str, Rule] = {}  # every rule ID, checks' and the file readers'
+CHECKS: list[Callable] = []  # the functions that yield problems, in registration order
 
 
 def define(rule_id: str, description: str, level: str = "error", module: str = "check_bot") -> None:
@@ -81,10 +81,10 @@ def with_level(problem: Problem) -> Problem:
     return replace(problem, level=known.level if known else "error") if not problem.level else problem
 
 
-def errors(problems: Iterable[Problem]) -> List[Problem]:
+def errors(problems: Iterable[Problem]) -> list[Problem]:
     """The problems that must fail a check (the post-gen hook, `make check`, CI)."""
     return [problem for problem in problems if with_level(problem).level == "error"]
 
 
-def unknown_ids(ids: Iterable[str]) -> List[str]:
+def unknown_ids(ids: Iterable[str]) -> list[str]:
     return sorted(set(ids) - set(RULES))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 from .model import Bot
 
 
-def url_host(url: str) -> Optional[str]:
+def url_host(url: str) -> str | None:
     """The host of a URL or `host:port`; None when it comes from the environment (`${VAR}`)."""
     if "${" in url:
         return None
@@ -22,7 +21,7 @@ def is_external(host: str) -> bool:
     return "." in host
 
 
-def endpoint_hosts(bot: Bot) -> Dict[str, str]:
+def endpoint_hosts(bot: Bot) -> dict[str, str]:
     """Host each network endpoint of endpoints.yml points at, by section name."""
     hosts = {}
     for section, settings in bot.endpoints.items():
@@ -46,11 +45,11 @@ def without_host(settings: object) -> object:
     return {**settings, "url": url}
 
 
-def services(bot: Bot) -> Dict[str, dict]:
+def services(bot: Bot) -> dict[str, dict]:
     return {str(name): s for name, s in (bot.compose.get("services") or {}).items() if isinstance(s, dict)}
 
 
-def dockerfile(bot: Bot, service: dict) -> Optional[Path]:
+def dockerfile(bot: Bot, service: dict) -> Path | None:
     """The Dockerfile a compose service builds, or None when it runs an image."""
     build = service.get("build")
     if not build:
@@ -76,7 +75,7 @@ def base_image(bot: Bot, service: dict) -> str:
     return str(service.get("image") or "")
 
 
-def rasa_image(bot: Bot) -> Tuple[str, str, str, str]:
+def rasa_image(bot: Bot) -> tuple[str, str, str, str]:
     """(service, image, file that sets the image, its Dockerfile's text) of the Rasa server, or empty."""
     for name, service in services(bot).items():
         image = base_image(bot, service)
@@ -86,7 +85,7 @@ def rasa_image(bot: Bot) -> Tuple[str, str, str, str]:
     return "", "", "", ""
 
 
-def components(bot: Bot) -> List[dict]:
+def components(bot: Bot) -> list[dict]:
     return [c for c in bot.config.get("pipeline") or [] if isinstance(c, dict)]
 
 
@@ -95,7 +94,7 @@ def pinned(bot: Bot, package: str) -> str:
     return found.group(1) if found else ""
 
 
-def text_line(text: str, pattern: str) -> Optional[int]:
+def text_line(text: str, pattern: str) -> int | None:
     """The line of the first match of a regular expression in a text."""
     found = re.search(pattern, text, re.M)
     return text.count("\n", 0, found.start()) + 1 if found else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterator, Tuple
+from typing import Iterator
 
 from .model import Bot
 
@@ -26,7 +26,7 @@ def annotated_entities(example: str) -> Iterator[str]:
                 yield str(annotation["entity"])
 
 
-def slot_mappings(bot: Bot) -> Iterator[Tuple[str, dict]]:
+def slot_mappings(bot: Bot) -> Iterator[tuple[str, dict]]:
     """(slot, mapping) pairs: Rasa 3's `slots: x: mappings:` and Rasa 2's `forms: f: required_slots: x: [...]`."""
     for slot, settings in bot.slots.items():
         for mapping in settings.get("mappings") or []:

@@ -4,7 +4,7 @@ credentials and the Compose file, each read once (readers.Reader)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable
 
 import bot_files
 
@@ -195,7 +195,7 @@ def load_data(bot: Bot) -> None:
 
 
 def load_other(bot: Bot, attribute: str, candidates: tuple, required: bool) -> None:
-    path: Optional[Path] = bot.first_existing(*candidates)
+    path: Path | None = bot.first_existing(*candidates)
     if path is None:
         if required:
             fix = f"create {candidates[0]} (see the Rasa docs), or restore it from git"

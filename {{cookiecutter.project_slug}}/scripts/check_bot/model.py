@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
 
 from .readers import Reader, line_of
 
@@ -15,20 +14,20 @@ class Story:
 
     name: str
     file: str
-    line: Optional[int] = None
-    intents: List[str] = field(default_factory=list)
-    actions: List[str] = field(default_factory=list)
-    slots: List[str] = field(default_factory=list)  # slot_was_set
-    loops: List[str] = field(default_factory=list)  # active_loop (not null)
-    entities: List[str] = field(default_factory=list)
-    lines: Dict[Tuple[str, str], int] = field(default_factory=dict)  # (kind, name) -> first line
+    line: int | None = None
+    intents: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)  # slot_was_set
+    loops: list[str] = field(default_factory=list)  # active_loop (not null)
+    entities: list[str] = field(default_factory=list)
+    lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, name) -> first line
 
-    def add(self, kind: str, name: str, line: Optional[int]) -> None:
+    def add(self, kind: str, name: str, line: int | None) -> None:
         getattr(self, kind).append(name)
         if line is not None:
             self.lines.setdefault((kind, name), line)
 
-    def line_of(self, kind: str, name: str) -> Optional[int]:
+    def line_of(self, kind: str, name: str) -> int | None:
         return self.lines.get((kind, name), self.line)
 
 
@@ -37,24 +36,24 @@ class Bot:
     """Everything the checks read, loaded once. Unreadable files become problems, not exceptions."""
 
     root: Path
-    reader: Optional[Reader] = None
+    reader: Reader | None = None
     domain: dict = field(default_factory=dict)  # the domain's files merged, as Rasa merges them
     domain_file: str = "domain.yml"  # or "domain/" for a folder
-    domain_where: Dict[Tuple[str, str], Tuple[str, Optional[int]]] = field(default_factory=dict)
-    files: Dict[str, str] = field(default_factory=dict)  # config, endpoints, credentials, compose -> file
-    responses: Dict[str, str] = field(default_factory=dict)  # name -> file (domain and data files)
-    examples: Dict[str, List[str]] = field(default_factory=dict)  # intent -> NLU examples
-    example_files: Dict[str, str] = field(default_factory=dict)  # intent -> file it is in
-    example_lines: Dict[str, int] = field(default_factory=dict)  # intent -> line of its block
-    stories: List[Story] = field(default_factory=list)
+    domain_where: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # config, endpoints, credentials, compose -> file
+    responses: dict[str, str] = field(default_factory=dict)  # name -> file (domain and data files)
+    examples: dict[str, list[str]] = field(default_factory=dict)  # intent -> NLU examples
+    example_files: dict[str, str] = field(default_factory=dict)  # intent -> file it is in
+    example_lines: dict[str, int] = field(default_factory=dict)  # intent -> line of its block
+    stories: list[Story] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     endpoints: dict = field(default_factory=dict)
     credentials: dict = field(default_factory=dict)
     compose: dict = field(default_factory=dict)
-    markdown_files: Dict[str, str] = field(default_factory=dict)  # Rasa 2.x Markdown file -> nlu|core
-    format_versions: Dict[str, str] = field(default_factory=dict)  # YAML file -> its `version:`
-    version_lines: Dict[str, Optional[int]] = field(default_factory=dict)  # YAML file -> line of `version:`
-    data_files: Dict[str, dict] = field(default_factory=dict)  # YAML file of data/ and tests/ -> content
+    markdown_files: dict[str, str] = field(default_factory=dict)  # Rasa 2.x Markdown file -> nlu|core
+    format_versions: dict[str, str] = field(default_factory=dict)  # YAML file -> its `version:`
+    version_lines: dict[str, int | None] = field(default_factory=dict)  # YAML file -> line of `version:`
+    data_files: dict[str, dict] = field(default_factory=dict)  # YAML file of data/ and tests/ -> content
 
     def __post_init__(self) -> None:
         if self.reader is None:
@@ -67,7 +66,7 @@ class Bot:
     def rel(self, path: Path) -> str:
         return self.reader.rel(path)
 
-    def text(self, path: Optional[Path]) -> str:
+    def text(self, path: Path | None) -> str:
         """A file's text ("" when it is missing or unreadable), read once per run."""
         return self.reader.text_if_file(path)
 
@@ -76,7 +75,7 @@ class Bot:
         default = {"compose": "docker-compose.yml"}.get(kind, f"config/{kind}.yml")
         return self.files.get(kind, default)
 
-    def line(self, kind: str, *keys: object) -> Optional[int]:
+    def line(self, kind: str, *keys: object) -> int | None:
         """The line of a key path in the config, endpoints, credentials or compose file."""
         value: object = getattr(self, kind)
         line = None
@@ -85,38 +84,38 @@ class Bot:
             value = value.get(key) if isinstance(value, dict) else value[key] if isinstance(value, list) else None
         return line
 
-    def first_existing(self, *candidates: str) -> Optional[Path]:
+    def first_existing(self, *candidates: str) -> Path | None:
         return next((self.root / c for c in candidates if (self.root / c).is_file()), None)
 
-    def where(self, key: str, name: object = None) -> Tuple[str, Optional[int]]:
+    def where(self, key: str, name: object = None) -> tuple[str, int | None]:
         """(file, line) of a domain entry (intents, slots, ...) or, without name, of the key."""
         found = self.domain_where.get((key, str(name) if name is not None else ""))
         return found or self.domain_where.get((key, ""), (self.domain_file, None))
 
-    def domain_names(self, key: str) -> Set[str]:
+    def domain_names(self, key: str) -> set[str]:
         """Names listed under a domain key, whether as `- name` or `- name: {settings}`."""
         value = self.domain.get(key) or []
         items = value if isinstance(value, list) else list(value)
         return {str(next(iter(i))) if isinstance(i, dict) else str(i) for i in items if i is not None and i != {}}
 
     @property
-    def intents(self) -> Set[str]:
+    def intents(self) -> set[str]:
         return self.domain_names("intents")
 
     @property
-    def entities(self) -> Set[str]:
+    def entities(self) -> set[str]:
         return self.domain_names("entities")
 
     @property
-    def actions(self) -> Set[str]:
+    def actions(self) -> set[str]:
         return self.domain_names("actions")
 
     @property
-    def slots(self) -> Dict[str, dict]:
+    def slots(self) -> dict[str, dict]:
         return {str(k): v if isinstance(v, dict) else {} for k, v in (self.domain.get("slots") or {}).items()}
 
     @property
-    def forms(self) -> Dict[str, dict]:
+    def forms(self) -> dict[str, dict]:
         return {str(k): v if isinstance(v, dict) else {} for k, v in (self.domain.get("forms") or {}).items()}
 
     def has_response(self, action: str) -> bool:

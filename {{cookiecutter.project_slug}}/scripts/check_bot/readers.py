@@ -9,7 +9,6 @@ Problem, never an exception.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
 
 import yaml
 
@@ -30,18 +29,18 @@ define("F007", "a YAML file is not a mapping of keys")
 class LineDict(dict):
     """A YAML mapping that knows its line and the line of each key."""
 
-    line: Optional[int] = None
-    key_lines: Dict[str, int] = {}
+    line: int | None = None
+    key_lines: dict[str, int] = {}
 
 
 class LineList(list):
     """A YAML list that knows its line and the line of each item."""
 
-    line: Optional[int] = None
-    item_lines: List[int] = []
+    line: int | None = None
+    item_lines: list[int] = []
 
 
-def line_of(container: object, key: object = None) -> Optional[int]:
+def line_of(container: object, key: object = None) -> int | None:
     """The line of a mapping key or list index in a loaded YAML value; of the value itself without key."""
     if key is None:
         return getattr(container, "line", None)
@@ -57,9 +56,9 @@ class BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ign
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: List[Tuple[str, int]] = []
+        self.duplicates: list[tuple[str, int]] = []
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+    def construct_mapping(self, node, deep=False):
         seen = set()
         for key, _ in node.value:
             if isinstance(key, yaml.ScalarNode):
@@ -68,14 +67,14 @@ class BoundedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ign
                 seen.add(key.value)
         return super().construct_mapping(node, deep)
 
-    def construct_line_map(self, node):  # noqa: ANN001
+    def construct_line_map(self, node):
         data = LineDict()
         data.line = node.start_mark.line + 1
         data.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         yield data
         data.update(self.construct_mapping(node))
 
-    def construct_line_seq(self, node):  # noqa: ANN001
+    def construct_line_seq(self, node):
         data = LineList()
         data.line = node.start_mark.line + 1
         data.item_lines = [item.start_mark.line + 1 for item in node.value]
@@ -90,8 +89,8 @@ BoundedLoader.add_constructor("tag:yaml.org,2002:seq", BoundedLoader.construct_l
 def expanded_size(root: yaml.Node) -> int:
     """Node count of a YAML tree with every alias expanded, computed without expanding it
     (a depth-first walk that counts each shared node once; a recursive alias counts as infinite)."""
-    sizes: Dict[int, int] = {}
-    open_nodes: Set[int] = set()  # nodes whose children are being counted
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # nodes whose children are being counted
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -133,9 +132,9 @@ class Reader:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.problems: List[Problem] = []
-        self._texts: Dict[Path, Optional[str]] = {}
-        self._documents: Dict[Path, Optional[list]] = {}
+        self.problems: list[Problem] = []
+        self._texts: dict[Path, str | None] = {}
+        self._documents: dict[Path, list | None] = {}
 
     def rel(self, path: Path) -> str:
         try:
@@ -143,19 +142,19 @@ class Reader:
         except ValueError:
             return path.as_posix()
 
-    def report(self, rule_id: str, path: Path, line: Optional[int], what: str, fix: str) -> None:
+    def report(self, rule_id: str, path: Path, line: int | None, what: str, fix: str) -> None:
         self.problems.append(Problem(rule_id, self.rel(path), line, what, fix))
 
-    def text(self, path: Path) -> Optional[str]:
+    def text(self, path: Path) -> str | None:
         """The file as text, or None (and a problem) when it is not UTF-8 text."""
         if path not in self._texts:
             self._texts[path] = self._read_text(path)
         return self._texts[path]
 
-    def text_if_file(self, path: Optional[Path]) -> str:
+    def text_if_file(self, path: Path | None) -> str:
         return (self.text(path) or "") if path is not None and path.is_file() else ""
 
-    def _read_text(self, path: Path) -> Optional[str]:
+    def _read_text(self, path: Path) -> str | None:
         try:
             data = read_bytes(path)
             if b"\0" in data:
@@ -172,14 +171,14 @@ class Reader:
             )
             return None
 
-    def documents(self, path: Path) -> Optional[list]:
+    def documents(self, path: Path) -> list | None:
         """Every YAML document of the file (empty ones left out), or None when it cannot be read."""
         if path not in self._documents:
             text = self.text(path)
             self._documents[path] = None if text is None else self._parse(path, text)
         return self._documents[path]
 
-    def _parse(self, path: Path, text: str) -> Optional[list]:
+    def _parse(self, path: Path, text: str) -> list | None:
         loader = BoundedLoader(text)
         documents: list = []
         size = 0
@@ -212,7 +211,7 @@ class Reader:
             self.report("F005", path, line, f"has the key '{key}' twice; YAML keeps only the last one", "merge the two")
         return [document for document in documents if document is not None]
 
-    def mapping(self, path: Path, *, empty_is_error: bool = False) -> Optional[dict]:
+    def mapping(self, path: Path, *, empty_is_error: bool = False) -> dict | None:
         """A YAML file that must hold one mapping; None (and a problem) when it does not."""
         documents = self.documents(path)
         if documents is None:

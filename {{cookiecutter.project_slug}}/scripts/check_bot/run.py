@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import Iterable
 
 from .core import CHECKS, RULES, Problem, define, discover, errors, unknown_ids, with_level
 from .load import load_bot
@@ -12,7 +12,7 @@ from .settings import SettingsError, disabled_rules
 define("X001", "a rule failed on this bot (a bug in that rule; the other rules ran)")
 
 
-def check_bot(root: Path, disable: Optional[Iterable[str]] = None) -> List[Problem]:
+def check_bot(root: Path, disable: Iterable[str] | None = None) -> list[Problem]:
     """All problems (errors and warnings) of the bot in root, in a stable order.
 
     disable: rule IDs not to report; by default those of the bot's pyproject.toml."""
@@ -25,13 +25,13 @@ def check_bot(root: Path, disable: Optional[Iterable[str]] = None) -> List[Probl
     bot = load_bot(root)
     if errors(p for p in bot.problems if p.rule not in skipped):
         return [with_level(p) for p in bot.problems if p.rule not in skipped]  # other rules would report noise
-    found: List[Problem] = []
+    found: list[Problem] = []
     for check in CHECKS:
         if set(check.rule_ids) <= skipped:
             continue
         try:
             found.extend(check(bot))
-        except Exception as error:  # noqa: BLE001 - a rule's bug must not hide the other rules' results
+        except Exception as error:
             what = f"{check.__name__} ({', '.join(check.rule_ids)}) failed on this bot: {error!r}"
             fix = "report this bot's files to the rule's maintainers; the other rules ran"
             found.append(
@@ -40,7 +40,7 @@ def check_bot(root: Path, disable: Optional[Iterable[str]] = None) -> List[Probl
     return [with_level(p) for p in bot.problems + found if p.rule not in skipped]
 
 
-def rule_table() -> List[str]:
+def rule_table() -> list[str]:
     """One line per rule: ID, level, description."""
     discover()
     return [f"{r.id}  {r.level:<7}  {r.description}" for r in sorted(RULES.values(), key=lambda r: r.id)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import List
 
 try:
     import tomllib
@@ -27,7 +26,7 @@ class SettingsError(ValueError):
     """The pyproject.toml section cannot be read."""
 
 
-def disabled_rules(root: Path) -> List[str]:
+def disabled_rules(root: Path) -> list[str]:
     """The rule IDs `[tool.check_bot] disable` lists in root/pyproject.toml ([] without one)."""
     path = root / "pyproject.toml"
     if not path.is_file():
@@ -52,7 +51,7 @@ def from_tomllib(text: str) -> list:
 
 def from_text(text: str) -> list:
     """The minimal reader: the lines of the [tool.check_bot] section, then its disable list."""
-    section: List[str] = []
+    section: list[str] = []
     inside = False
     for line in text.splitlines():
         if SECTION.match(line.strip()):

@@ -4,7 +4,7 @@ whose name() returns it, each class is listed, and Rasa knows where the action s
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import bot_files
 
@@ -16,7 +16,7 @@ from ..tables import SDK_ACTION_NAMES
 Classes = Dict[str, Tuple[List[str], Optional[str], bool, str, int]]  # class -> (bases, name, has name(), file, line)
 
 
-def returned_name(function: ast.FunctionDef, constants: Dict[str, str]) -> Optional[str]:
+def returned_name(function: ast.FunctionDef, constants: dict[str, str]) -> str | None:
     """What `def name(self)` returns: a string, or a module constant holding one; None otherwise."""
     for node in ast.walk(function):
         if isinstance(node, ast.Return) and node.value is not None:
@@ -27,7 +27,7 @@ def returned_name(function: ast.FunctionDef, constants: Dict[str, str]) -> Optio
     return None
 
 
-def string_constants(tree: ast.Module) -> Dict[str, str]:
+def string_constants(tree: ast.Module) -> dict[str, str]:
     return {
         target.id: node.value.value
         for node in tree.body
@@ -37,7 +37,7 @@ def string_constants(tree: ast.Module) -> Dict[str, str]:
     }
 
 
-def base_names(node: ast.ClassDef) -> List[str]:
+def base_names(node: ast.ClassDef) -> list[str]:
     return [b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases]
 
 
@@ -65,7 +65,7 @@ def action_classes(bot: Bot) -> Classes:
     return classes
 
 
-def resolve(classes: Classes, class_name: str, depth: int = 0) -> Tuple[Optional[str], bool]:
+def resolve(classes: Classes, class_name: str, depth: int = 0) -> tuple[str | None, bool]:
     """(its action name, whether a name() exists that could not be read)."""
     if class_name in SDK_ACTION_NAMES and class_name not in classes:
         return SDK_ACTION_NAMES[class_name], False
@@ -81,10 +81,10 @@ def resolve(classes: Classes, class_name: str, depth: int = 0) -> Tuple[Optional
     return None, False
 
 
-def implemented_actions(bot: Bot) -> Tuple[Dict[str, Tuple[str, int]], List[str]]:
+def implemented_actions(bot: Bot) -> tuple[dict[str, tuple[str, int]], list[str]]:
     """({action name: (file, line)} of the classes in actions/, [classes whose name() cannot be read])."""
     classes = action_classes(bot)
-    found: Dict[str, Tuple[str, int]] = {}
+    found: dict[str, tuple[str, int]] = {}
     unreadable = []
     for class_name, (_, _, _, file, line) in classes.items():
         name, unknown = resolve(classes, class_name)
@@ -95,7 +95,7 @@ def implemented_actions(bot: Bot) -> Tuple[Dict[str, Tuple[str, int]], List[str]
     return found, unreadable
 
 
-def custom_actions(bot: Bot) -> Set[str]:
+def custom_actions(bot: Bot) -> set[str]:
     """Actions the action server runs: the domain's, minus responses and forms."""
     return {a for a in bot.actions if not a.startswith("utter_")} - set(bot.forms)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator
+from typing import Iterator
 
 from ..core import Problem, rule
 from ..entities import annotated_entities, slot_mappings
@@ -34,7 +34,7 @@ def undeclared_story_intents(bot: Bot) -> Iterator[Problem]:
 @rule("D102", f"an intent has fewer than {MIN_EXAMPLES_PER_INTENT} NLU examples", "warning")
 @rule("D103", "an intent has no NLU examples (only code can trigger it)", "warning")
 def few_examples(bot: Bot) -> Iterator[Problem]:
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     for intent, examples in bot.examples.items():
         counts[base_intent(intent)] = counts.get(base_intent(intent), 0) + len(examples)
     for intent in sorted(bot.intents - BUILTIN_INTENTS):
@@ -71,7 +71,7 @@ def undeclared_example_intents(bot: Bot) -> Iterator[Problem]:
 
 @rule("D105", "the same NLU example is in two intents", "warning")
 def example_in_two_intents(bot: Bot) -> Iterator[Problem]:
-    owner: Dict[str, str] = {}
+    owner: dict[str, str] = {}
     for intent, examples in bot.examples.items():
         for example in examples:
             other = owner.setdefault(example, intent)

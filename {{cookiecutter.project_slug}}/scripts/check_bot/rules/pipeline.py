@@ -3,7 +3,7 @@ image, model and language agree)."""
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator
 
 from ..core import Problem, rule
 from ..deploy import components, installs, rasa_image
@@ -59,7 +59,7 @@ def missing_packages(bot: Bot, language: str) -> Iterator[Problem]:
             )
 
 
-def spacy_model(bot: Bot) -> Optional[str]:
+def spacy_model(bot: Bot) -> str | None:
     """The SpacyNLP model the config names ("" for none), or None without SpacyNLP."""
     spacy = next((c for c in components(bot) if c.get("name") == "SpacyNLP"), None)
     return None if spacy is None else str(spacy.get("model") or "")

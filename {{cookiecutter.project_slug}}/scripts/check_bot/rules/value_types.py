@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Tuple
+from typing import Iterator
 
 from ..core import Problem, rule
 from ..deploy import services
@@ -92,7 +92,7 @@ def named_items(file: str, key: str, item: object, step_key: str) -> Iterator[Pr
             yield problem(file, step, name, f"{key}.steps.{name}")
 
 
-def step_keys(step: object) -> Tuple[str, ...]:
+def step_keys(step: object) -> tuple[str, ...]:
     if not isinstance(step, dict):
         return ()
     return tuple(k for k in ("intent", "action") if k in step and wrong(step[k]))
