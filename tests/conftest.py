@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import http.server
 import json
+import os
 import shutil
 import socketserver
 import sys
@@ -55,31 +58,40 @@ class Baked:
         return sorted(p for p in self.path.rglob("*") if p.is_file())
 
 
-def _baker(tmp_path_factory):
-    def _bake(**answers) -> Baked:
-        try:
-            return Baked(bots.bake(answers, tmp_path_factory.mktemp("bake")))
-        except Exception as exc:  # a hook rejected the answers: say which
-            pytest.fail(f"bake failed for {answers}: {exc!r}", pytrace=False)
-
-    return _bake
+def _bake_into(folder: Path, answers: dict) -> Baked:
+    try:
+        return Baked(bots.bake(answers, folder))
+    except Exception as exc:  # a hook rejected the answers: say which
+        pytest.fail(f"bake failed for {answers}: {exc!r}", pytrace=False)
 
 
 @pytest.fixture
 def bake(tmp_path_factory):
     """bake(**answers) -> Baked, in a fresh folder; fails the test with the hook's error."""
-    return _baker(tmp_path_factory)
+    return lambda **answers: _bake_into(tmp_path_factory.mktemp("bake"), answers)
 
 
 @pytest.fixture(scope="session")
 def bake_once(tmp_path_factory):
-    """Like bake, but each combination of answers is baked once per session (read-only use)."""
-    baker, baked = _baker(tmp_path_factory), {}
+    """Like bake, but each combination of answers is baked once per test run (read-only use): the
+    pytest-xdist workers share the bakes, in the run's temporary folder, one file lock per bake."""
+    root = tmp_path_factory.getbasetemp()
+    shared = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "bakes-once"
+    shared.mkdir(exist_ok=True)
+    baked: dict[str, Baked] = {}
 
     def _bake(**answers) -> Baked:
         key = json.dumps(answers, sort_keys=True)
         if key not in baked:
-            baked[key] = baker(**answers)
+            folder = shared / hashlib.sha256(key.encode()).hexdigest()[:16]
+            with open(f"{folder}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                done = folder / "baked-bot-path"  # written last, beside the bot folder
+                if not done.is_file():
+                    shutil.rmtree(folder, ignore_errors=True)
+                    done.parent.mkdir()
+                    done.write_text(str(_bake_into(folder, answers).path), encoding="utf-8")
+                baked[key] = Baked(Path(done.read_text(encoding="utf-8")))
         return baked[key]
 
     return _bake
