@@ -55,6 +55,7 @@ from test_web_chat_browser import artifacts, browser, page_state, say, screensho
 
 import rasa_http
 from harness import fail_or_skip
+from harness import web_chat as tools
 from harness.bots import UNSEEN_GREETING
 from harness.combinations import CHOICES, PINS, TEMPLATE_DIR, combo_id, valid_combinations
 from harness.processes import http_json
@@ -205,9 +206,23 @@ def test_bots_cover_every_store_with_a_stand_in():
     assert {"light", "diet"} <= {answers["nlu_pipeline"] for answers in BOTS}
 
 
-def chat_page_on_docker(bot: ComposeProject, driver, folder: Path) -> None:
-    """The default bot's page, as a visitor uses it: "hello" -> the greeting; then Rasa stops and the
-    page says it cannot reach the assistant. The browser talks to nginx only (same origin)."""
+def list_a_site(bot: ComposeProject, site: Path, port: int) -> str:
+    """A site on another origin (http://127.0.0.1:PORT) that embeds the widget by the README's snippet,
+    listed in .env's WEB_ALLOWED_ORIGINS before `make up`, as the README tells a user to do."""
+    origin = f"http://127.0.0.1:{port}"
+    (site / "host.html").write_text(tools.host_page(bot.path, WEB_URL), encoding="utf-8")
+    dotenv = bot.path / ".env"
+    lines = dotenv.read_text(encoding="utf-8").splitlines()
+    assert "WEB_ALLOWED_ORIGINS=" in lines, "make .env writes an empty WEB_ALLOWED_ORIGINS"
+    dotenv.write_text("\n".join(f"WEB_ALLOWED_ORIGINS={origin}" if line == "WEB_ALLOWED_ORIGINS=" else line
+                                 for line in lines) + "\n", encoding="utf-8")  # fmt: skip
+    return origin
+
+
+def chat_page_on_docker(bot: ComposeProject, driver, folder: Path, site: str) -> None:
+    """The default bot's page, as a visitor uses it: "hello" -> the greeting; the widget on the listed
+    site does the same through the `web` service, and a site not listed gets 403; then Rasa stops and
+    the page says it cannot reach the assistant."""
     from selenium.webdriver.common.by import By
 
     driver.get(WEB_URL + "/")
@@ -216,7 +231,21 @@ def chat_page_on_docker(bot: ComposeProject, driver, folder: Path) -> None:
     wait_for(driver, lambda d: page_state(d)["status"] == "online", "the online state")
     assert say(driver, "hello") == [("user", "hello"), ("bot", GREETING)]
     screenshot(driver, folder, "docker-chat")
+
+    driver.get(f"{site}/host.html")  # the widget on another site
+    driver.execute_script("localStorage.clear()")
+    driver.refresh()
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".rasa-chat-launcher"), "the launcher", 30)
+    driver.find_element(By.CSS_SELECTOR, ".rasa-chat-launcher").click()
+    wait_for(driver, lambda d: page_state(d)["status"] == "online", "the widget's online state")
+    assert say(driver, "hello") == [("user", "hello"), ("bot", GREETING)]
+    screenshot(driver, folder, "docker-widget")
+    probe = f"{WEB_URL}/socket.io/?EIO=4&transport=polling"
+    assert tools.origin_status(probe, site) == 200
+    assert tools.origin_status(probe, site.replace("127.0.0.1", "localhost")) == 403, "a site not listed"
+
     bot.compose("stop", "rasa", timeout=300)
+    driver.get(WEB_URL + "/")
     wait_for(driver, lambda d: page_state(d)["status"] == "offline", "the offline state")
     assert "Cannot reach the assistant" in driver.find_element(By.ID, "rasa-chat-status").text
     assert not driver.find_element(By.ID, "rasa-chat-message").is_enabled()
@@ -246,7 +275,11 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
     bot = ComposeProject(baked.path, docker_env)
     actions = answers["custom_actions"]
     sdk = PINS["rasa_lines"][answers["rasa_version"]]["rasa_sdk"]
-    with port_5005(docker_env):
+    with port_5005(docker_env), contextlib.ExitStack() as cleanup:
+        if answers == BOTS[0]:  # the default bot's widget, embedded by a site on another origin
+            site_folder = tmp_path / "site"
+            site_folder.mkdir()
+            site = list_a_site(bot, site_folder, cleanup.enter_context(tools.static_site(site_folder)))
         try:
             bot.compose("down", "-v", "--remove-orphans", timeout=300)  # leftovers of an interrupted run
             volumes_before = set(bot.run("docker", "volume", "ls", "-q").stdout.split())
@@ -309,7 +342,8 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
 
             if answers == BOTS[0]:  # last: it stops rasa
                 assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
-                chat_page_on_docker(bot, request.getfixturevalue("browser"), request.getfixturevalue("artifacts"))
+                driver, folder = request.getfixturevalue("browser"), request.getfixturevalue("artifacts")
+                chat_page_on_docker(bot, driver, folder, site)
         except BaseException:
             print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
             raise

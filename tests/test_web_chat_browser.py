@@ -10,7 +10,6 @@ nothing downloads a browser. A screenshot of the page is saved in pytest's outpu
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 import subprocess
 import time
@@ -122,13 +121,7 @@ def stack(request, tmp_path_factory):
 
 
 def write_host_page(stack: Stack) -> None:
-    """The site's page: a link, then the snippet from the bot's README with the bot's address."""
-    readme = (stack.bot.path / "README.md").read_text(encoding="utf-8")
-    (snippet,) = re.findall(r'^<script src="https://bot\.example\.com/widget\.js"[^>]*></script>$', readme, re.M)
-    html = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop</title></head>'
-            f'<body><h1>A shop</h1><a href="#top" id="host-link">Our products</a>\n'
-            f'{snippet.replace("https://bot.example.com", stack.web.url)}\n</body></html>\n')  # fmt: skip
-    (stack.site / "host.html").write_text(html, encoding="utf-8")
+    (stack.site / "host.html").write_text(tools.host_page(stack.bot.path, stack.web.url), encoding="utf-8")
 
 
 # --- the page, as a person uses it ------------------------------------------------------------------
@@ -356,18 +349,9 @@ def test_widget_accessibility(browser, stack):
 
 def test_widget_refused_on_a_site_not_listed(browser, stack):
     """nginx answers 403 to a browser on another site; the widget there never gets online."""
-    import urllib.error
-    import urllib.request
-
     probe = f"{stack.web.url}/socket.io/?EIO=4&transport=polling"
     for origin, expected in ((stack.allowed, 200), (stack.refused, 403), ("https://shop.example.com", 200)):
-        request = urllib.request.Request(probe, headers={"Origin": origin})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                status = answer.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        assert status == expected, origin
+        assert tools.origin_status(probe, origin) == expected, origin
     open_site(browser, stack, stack.refused, fresh=True)
     browser.find_element("css selector", ".rasa-chat-launcher").click()
     wait_for(browser, lambda d: page_state(d)["status"] == "offline", "the offline state", 20)

@@ -217,3 +217,28 @@ def static_site(folder: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def host_page(bot_folder: Path, bot_url: str) -> str:
+    """A site's page that embeds the widget: a link, then the snippet of the bot's README with the
+    bot's address in place of https://bot.example.com."""
+    import re
+
+    readme = (bot_folder / "README.md").read_text(encoding="utf-8")
+    (snippet,) = re.findall(r'^<script src="https://bot\.example\.com/widget\.js"[^>]*></script>$', readme, re.M)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A shop</title></head>'
+            f'<body><h1>A shop</h1><a href="#top" id="host-link">Our products</a>\n'
+            f'{snippet.replace("https://bot.example.com", bot_url)}\n</body></html>\n')  # fmt: skip
+
+
+def origin_status(url: str, origin: str) -> int:
+    """The HTTP status nginx gives a browser request from `origin` (403 for a site not listed)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Origin": origin})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
