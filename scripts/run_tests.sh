@@ -27,4 +27,4 @@ fi
 # Two pytest-xdist workers (one per core of a CI machine); tests/conftest.py keeps each slow tier's
 # shared state on one worker. TEST_WORKERS=0 (or `-n 0`) runs everything in one process.
 cd "$ROOT" && PATH="$VENV/bin:$PATH" PYTHONDONTWRITEBYTECODE=1 exec "$VENV/bin/python" -m pytest \
-  -n "${TEST_WORKERS:-2}" --dist loadgroup "$@"
+  -n "${TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder "$@"

@@ -2,7 +2,10 @@
 
 The Docker tier has one engine, so it is one group; each slow module keeps its trained bots and
 servers (module and session fixtures) on one worker, and its tests run in file order there. Fast tests
-spread freely. xdist hands out the groups with most tests first, so the long tiers start at once.
+spread freely. The groups are handed out in collection order (run_tests.sh passes
+`--no-loadscope-reorder`), which this plugin sets: the Docker tier first (the longest: a cold
+sandbox, then builds and trainings in containers), then the slow modules with most tests, then the
+fast tests, which fill in on whichever worker is free.
 
 pytest-xdist 3.8 marks a group by rewriting the test's node ID; pytest 9.1 and later ignore that
 rewrite and `loadgroup` silently stops grouping (pytest-dev/pytest-xdist#1386). requirements-dev.txt
@@ -23,9 +26,25 @@ def group_of(item: pytest.Item) -> str | None:
     return item.module.__name__ if tier is not None else None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items) -> None:
+def start_order(group: str | None, sizes: dict[str, int]) -> tuple[int, int]:
+    if group == "docker-engine":
+        return (0, 0)
+    return (1, -sizes[group]) if group is not None else (2, 0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Marks the groups before every other implementation (pytest-xdist reads them), and sorts the
+    items after all of them (pytest reorders by fixture scope). The sort is stable: file order stays
+    within a group."""
+    groups = {id(item): group_of(item) for item in items}  # not the item: its hash follows the node ID xdist edits
     for item in items:
-        group = group_of(item)
+        if groups[id(item)] is not None:
+            item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
+    result = yield
+    sizes: dict[str, int] = {}
+    for group in groups.values():
         if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+            sizes[group] = sizes.get(group, 0) + 1
+    items.sort(key=lambda item: start_order(groups[id(item)], sizes))
+    return result
