@@ -1,11 +1,15 @@
-"""Secrets: .env holds generated secrets, not the placeholders of .env.example."""
+"""Secrets: .env holds generated secrets, not the placeholders of .env.example, and every variable
+credentials.yml reads is listed there and reaches Rasa."""
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
+import generate_env
+
 from ..core import Problem, rule
-from ..deploy import text_line
+from ..deploy import rasa_image, services, text_line
 from ..model import Bot
 
 
@@ -21,3 +25,52 @@ def placeholder_secrets(bot: Bot) -> Iterator[Problem]:
             "still has 'change-me' placeholder secrets",
             "delete .env and run `make .env` to generate random secrets",
         )
+
+
+ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def credential_variables(bot: Bot) -> dict[str, tuple[str, str]]:
+    """Each ${VAR} of credentials.yml -> the first (channel, key) that reads it."""
+    found: dict[str, tuple[str, str]] = {}
+    for channel, keys in bot.credentials.items():
+        for key, value in keys.items() if isinstance(keys, dict) else ():
+            for var in ENV_VAR.findall(str(value)):
+                found.setdefault(var, (str(channel), str(key)))
+    return found
+
+
+def rasa_environment(bot: Bot) -> tuple[str, set[str] | None]:
+    """The Compose service that runs Rasa and the variables it passes; None when it is not known."""
+    name = rasa_image(bot)[0]
+    service = services(bot).get(name) if name else None
+    if not service or service.get("env_file"):
+        return name, None  # no Compose Rasa, or every variable of an env file
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return name, {str(item).split("=", 1)[0] for item in environment}
+    return name, {str(key) for key in environment}
+
+
+@rule("S102", "credentials.yml reads a variable that .env.example does not list")
+@rule("S103", "credentials.yml reads a variable that docker-compose.yml does not pass to Rasa")
+def credential_variables_are_set(bot: Bot) -> Iterator[Problem]:
+    example = bot.root / ".env.example"
+    listed = set(generate_env.settings(bot.text(example))) if example.is_file() else None
+    service, passed = rasa_environment(bot)
+    for var, (channel, key) in credential_variables(bot).items():
+        where = (bot.file("credentials"), bot.line("credentials", channel, key))
+        if listed is not None and var not in listed:
+            yield Problem(
+                "S102",
+                *where,
+                f"{channel}.{key} reads ${{{var}}}, which .env.example does not list",
+                f"add '{var}=' to .env.example, then run `make .env` (Rasa stops at start while it is unset)",
+            )
+        if passed is not None and var not in passed:
+            yield Problem(
+                "S103",
+                *where,
+                f"{channel}.{key} reads ${{{var}}}, which docker-compose.yml does not pass to the '{service}' service",
+                f"add '{var}: ${{{var}?run `make .env` first}}' under services.{service}.environment",
+            )
