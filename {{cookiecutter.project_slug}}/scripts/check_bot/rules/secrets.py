@@ -60,17 +60,18 @@ def credential_variables_are_set(bot: Bot) -> Iterator[Problem]:
     service, passed = rasa_environment(bot)
     for var, (channel, key) in credential_variables(bot).items():
         where = (bot.file("credentials"), bot.line("credentials", channel, key))
+        reads = f"{channel}.{key} reads " + "${" + var + "}"  # no double braces: the template renders this file
         if listed is not None and var not in listed:
             yield Problem(
                 "S102",
                 *where,
-                f"{channel}.{key} reads ${{{var}}}, which .env.example does not list",
+                f"{reads}, which .env.example does not list",
                 f"add '{var}=' to .env.example, then run `make .env` (Rasa stops at start while it is unset)",
             )
         if passed is not None and var not in passed:
             yield Problem(
                 "S103",
                 *where,
-                f"{channel}.{key} reads ${{{var}}}, which docker-compose.yml does not pass to the '{service}' service",
-                f"add '{var}: ${{{var}?run `make .env` first}}' under services.{service}.environment",
+                f"{reads}, which docker-compose.yml does not pass to the '{service}' service",
+                f"add '{var}: " + "${" + var + "?run `make .env` first}" + f"' under services.{service}.environment",
             )
