@@ -1,19 +1,21 @@
-"""Real Rasa 3.6: the bot's telegram, twilio and mattermost channels refuse forged webhooks.
+"""Real Rasa 3.6: the bot's telegram, twilio and mattermost channels refuse forged webhooks, and
+Rasa's own slack channel does too with the bot's credentials.
 
-A bot with `channels=telegram, twilio, mattermost` is baked; tests/harness/channel_server.py serves
-its config/credentials.yml in the Rasa venv with Rasa's own channel code and the bot's
+A bot with `channels=telegram, twilio, mattermost, slack` is baked. tests/harness/channel_server.py
+serves its config/credentials.yml in the Rasa venv with Rasa's own channel code and the bot's
 scripts/secure_channels.py, as `rasa run` would, with the bot's generated .env plus test tokens.
 Each platform's documented payload is posted as the platform sends it: signed with the twilio
-library (9.x here; the bot checks with the 8.x of Rasa's lock), with Telegram's secret-token header,
-with Mattermost's outgoing-webhook token. A forged one gets 403 and leaves nothing in the tracker
-store (a real SQLTrackerStore, read here with sqlite3); a genuine one lands there, and the reply
-reaches a local stand-in of the platform's API (Telegram Bot API, Twilio REST, Mattermost API v4)
-with the right chat or user and text.
+library (9.x here; the bot checks with the 8.x of Rasa's lock) or slack_sdk's SignatureVerifier,
+with Telegram's secret-token header, with Mattermost's outgoing-webhook token. A forged one is
+refused (403; Slack: Rasa's 400) and leaves nothing in the tracker store (a real SQLTrackerStore,
+read here with sqlite3). A genuine one lands there, and the reply reaches a local stand-in of the
+platform's API (Telegram Bot API, Twilio REST, Mattermost API v4, Slack Web API) with the right
+chat or user and text.
 
 What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add), NLU
 and dialogue (no model is trained: the stand-in agent echoes the text; test_rasa_e2e.py proves
-conversations), and the nginx or Docker path in front of Rasa. The twilio library's REST base URL
-cannot be configured, so the helper points it at the stand-in (TWILIO_API_URL, test only).
+conversations), and the nginx or Docker path in front of Rasa. The twilio and slack_sdk clients'
+REST base URLs cannot be configured, so the helper points them at the stand-in (test only).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import http.server
 import json
 import sqlite3
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
 import generate_env
@@ -47,6 +51,8 @@ SECRETS = {
     "TWILIO_NUMBER": "whatsapp:+14155238886",
     "MATTERMOST_BOT_TOKEN": "mattermost-bot-token",
     "MATTERMOST_WEBHOOK_TOKEN": "mattermost-outgoing-webhook-token",
+    "SLACK_BOT_TOKEN": "xoxb-test-token",
+    "SLACK_SIGNING_SECRET": "slack-signing-secret-of-the-test",
 }
 
 
@@ -76,6 +82,8 @@ class PlatformAPI(http.server.BaseHTTPRequestHandler):
             return 200, {"ok": True, "result": message}
         if path.endswith("/setWebhook"):
             return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+        if path.endswith("/chat.postMessage"):
+            return 200, {"ok": True, "channel": "D024BE91L", "ts": "1355517524.000000"}
         if path.endswith("/Messages.json"):  # Twilio REST: the message resource
             return 201, {"sid": "SM" + "1" * 32, "status": "queued", "body": "", "num_segments": "1"}
         return 201, {"id": "post-id"}  # Mattermost: POST /api/v4/posts
@@ -103,7 +111,7 @@ def platform_api():
 @pytest.fixture(scope="module")
 def channels(bake_once, platform_api, tmp_path_factory):
     """The helper serving the bot's channels: (url, the bot's .env with the test's tokens, tracker DB, service)."""
-    bot = bake_once(channels="telegram, twilio, mattermost")
+    bot = bake_once(channels="telegram, twilio, mattermost, slack")
     try:
         venv = venvs.rasa_venv(bot.path)
     except venvs.ToolchainUnavailable as exc:
@@ -111,7 +119,7 @@ def channels(bake_once, platform_api, tmp_path_factory):
     scratch = tmp_path_factory.mktemp("channels")
     env = {**generate_env.settings(bot.text(".env")), **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL,
            "TELEGRAM_API_URL": platform_api, "MATTERMOST_URL": f"{platform_api}/api/v4",
-           "TWILIO_API_URL": platform_api, "NO_PROXY": "*"}  # fmt: skip
+           "TWILIO_API_URL": platform_api, "SLACK_API_URL": f"{platform_api}/slack/", "NO_PROXY": "*"}  # fmt: skip
     port, database = free_port(), scratch / "tracker.db"
     url = f"http://{LOCAL}:{port}"
     argv = [str(venv / "bin" / "python"), str(HELPER), str(bot.path), str(port), str(database)]
@@ -279,4 +287,48 @@ def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
     log = channels[3].log_text()
     built = dict(item.split("=") for item in log.split("channels: ", 1)[1].splitlines()[0].split())
     secured = {name: "secure_channels" for name in ("telegram", "twilio", "mattermost")}
-    assert built == {"rest": "rasa.core.channels.rest", "socketio": "socketio_channel", **secured}
+    rasa = {"rest": "rasa.core.channels.rest", "slack": "rasa.core.channels.slack", "socketio": "socketio_channel"}
+    assert built == {**rasa, **secured}
+
+
+# --- Slack: Rasa's own check, with the bot's credentials ---------------------------------------
+
+
+def slack_event(user: str, text: str) -> bytes:
+    """A direct message as the Events API posts it (api.slack.com/events/message.im)."""
+    event = {"type": "message", "channel": f"D{user}", "user": user, "text": text, "ts": "1355517523.000005",
+             "event_ts": "1355517523.000005", "channel_type": "im"}  # fmt: skip
+    envelope = {"token": "unused", "team_id": "T061EG9R6", "api_app_id": "A0PNCHHK2", "type": "event_callback",
+                "event_id": f"Ev{user}", "event_time": 1355517523}  # fmt: skip
+    return json.dumps({**envelope, "event": event}).encode()
+
+
+def post_slack(url: str, body: bytes, timestamp: int, secret: str = SECRETS["SLACK_SIGNING_SECRET"]) -> int:
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": str(timestamp),
+               "X-Slack-Signature": signature}  # fmt: skip
+    return post(f"{url}/webhooks/slack/webhook", body, headers)
+
+
+@pytest.mark.parametrize("forgery", ["wrong-secret", "ten-minutes-old"])
+def test_slack_refuses_an_event_without_its_signature(channels, forgery):
+    url, _, database, _ = channels
+    user = f"UFORGED{forgery.upper().replace('-', '')}"
+    if forgery == "wrong-secret":
+        status = post_slack(url, slack_event(user, "hello"), int(time.time()), secret="not-the-signing-secret")
+    else:
+        status = post_slack(url, slack_event(user, "hello"), int(time.time()) - 600)
+    assert status == 400  # Rasa's own answer to an unsigned Slack request
+    assert stored_texts(database, user) == []
+
+
+def test_slack_event_signed_by_slack_reaches_the_bot(channels):
+    url, _, database, _ = channels
+    assert post_slack(url, slack_event("U2147483697", "hello"), int(time.time())) == 200
+    # Rasa answers Slack at once and handles the message in a background task (Slack wants 3 s).
+    deadline = time.monotonic() + 30
+    while not calls_to("/slack/chat.postMessage") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored_texts(database, "U2147483697") == ["hello"]
+    sent = calls_to("/slack/chat.postMessage")
+    assert sent and {"channel": "DU2147483697", "text": "echo: hello"}.items() <= sent[-1].items()

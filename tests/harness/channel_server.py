@@ -9,7 +9,8 @@ written to a real SQLTrackerStore (SQLite file TRACKER_DB) and answered "echo: <
 channel's own output, so a reply reaches the platform's API (a stand-in, from the environment).
 What it cannot prove: NLU and dialogue (no model), and the platforms' real servers.
 
-TWILIO_API_URL (test only): the twilio library's REST base URL, which its Client cannot configure.
+TWILIO_API_URL, SLACK_API_URL (test only): the REST base URLs of the twilio and slack_sdk clients,
+which Rasa's channels build with the platforms' addresses and no setting to change them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ if os.environ.get("TWILIO_API_URL"):
 
     domain_init = Domain.__init__
     Domain.__init__ = lambda self, twilio, url: domain_init(self, twilio, os.environ["TWILIO_API_URL"])
+
+if os.environ.get("SLACK_API_URL"):
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client_init = AsyncWebClient.__init__
+    AsyncWebClient.__init__ = lambda self, *args, **kwargs: client_init(
+        self, *args, **{**kwargs, "base_url": os.environ["SLACK_API_URL"]}
+    )
 
 from rasa.core.channels.channel import register  # noqa: E402
 from rasa.core.run import create_http_input_channels  # noqa: E402
