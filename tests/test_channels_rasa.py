@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.server
 import json
 import sqlite3
+import subprocess
 import threading
 import time
 import urllib.error
@@ -130,6 +131,16 @@ def channels(bake_once, platform_api, tmp_path_factory):
     with serve("channels", argv, cwd=bot.path, env={**venvs.rasa_env(scratch, venv=venv), **env},
                log=scratch / "channels.log", url=url, ready=ready, timeout=120) as service:  # fmt: skip
         yield service.url, env, database, service
+
+
+def test_an_empty_secret_stops_the_bot_at_start_with_the_key_to_set(channels, tmp_path):
+    """Better than an open door: a secured channel without its secret never serves."""
+    _, env, _, service = channels
+    argv = service.process.args[:3] + [str(free_port()), str(tmp_path / "tracker.db")]
+    run_env = {**venvs.rasa_env(tmp_path, venv=Path(argv[0]).parent.parent), **env, "TWILIO_AUTH_TOKEN": ""}
+    result = subprocess.run(argv, env=run_env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode != 0
+    assert "twilio: 'auth_token' in config/credentials.yml is empty: set its variable in .env" in result.stderr
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
