@@ -382,6 +382,22 @@ CASES = [
         "twilio.auth_token reads ${TWILIO_AUTH_TOKEN}, which docker-compose.yml does not pass to the 'rasa' service",
     ),
     case(
+        "channel-key-misspelled",
+        {"channels": "slack"},
+        replace("config/credentials.yml", "  slack_signing_secret:", "  slack_signing_secrets:"),
+        "config/credentials.yml",
+        "S104",
+        "slack.slack_signing_secrets is read by nothing: Rasa ignores it",
+    ),
+    case(
+        "secured-channel-key-without-its-class",
+        {"channels": "twilio"},
+        delete("scripts/secure_channels.py"),
+        "config/credentials.yml",
+        "S104",
+        "twilio.webhook_url is read by nothing",
+    ),
+    case(
         "kubernetes-endpoints-drift-from-compose",
         KUBERNETES,
         replace("config/endpoints.yml", "port: 5432", "port: 5433"),

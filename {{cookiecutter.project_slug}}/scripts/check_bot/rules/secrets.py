@@ -9,8 +9,9 @@ from typing import Iterator
 import generate_env
 
 from ..core import Problem, rule
-from ..deploy import rasa_image, services, text_line
+from ..deploy import pinned, rasa_image, services, text_line
 from ..model import Bot
+from ..tables import CHANNEL_KEYS, SECURED_CHANNEL_KEYS
 
 
 @rule("S101", ".env still has 'change-me' placeholder secrets")
@@ -74,4 +75,27 @@ def credential_variables_are_set(bot: Bot) -> Iterator[Problem]:
                 *where,
                 f"{reads}, which docker-compose.yml does not pass to the '{service}' service",
                 f"add '{var}: " + "${" + var + "?run `make .env` first}" + f"' under services.{service}.environment",
+            )
+
+
+@rule("S104", "a messenger channel in credentials.yml sets a key that nothing reads")
+def channel_keys_are_read(bot: Bot) -> Iterator[Problem]:
+    if not pinned(bot, "rasa").startswith("3."):
+        return  # the table is Rasa 3.6's
+    secured = (bot.root / "scripts" / "secure_channels.py").is_file()
+    for channel, keys in bot.credentials.items():
+        if channel not in CHANNEL_KEYS or not isinstance(keys, dict):
+            continue
+        known = CHANNEL_KEYS[channel] | (SECURED_CHANNEL_KEYS.get(channel, set()) if secured else set())
+        for key in sorted(set(map(str, keys)) - known):
+            if key in SECURED_CHANNEL_KEYS.get(channel, ()):
+                fix = "run the template over the bot again (README: Updating) to get scripts/secure_channels.py back"
+            else:
+                fix = f"use one of {', '.join(sorted(known))}, or remove it"
+            yield Problem(
+                "S104",
+                bot.file("credentials"),
+                bot.line("credentials", channel, key),
+                f"{channel}.{key} is read by nothing: Rasa ignores it",
+                fix,
             )
