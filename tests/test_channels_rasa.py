@@ -133,14 +133,21 @@ def channels(bake_once, platform_api, tmp_path_factory):
         yield service.url, env, database, service
 
 
-def test_an_empty_secret_stops_the_bot_at_start_with_the_key_to_set(channels, tmp_path):
-    """Better than an open door: a secured channel without its secret never serves."""
+@pytest.mark.parametrize(
+    ("unset", "message"),
+    [
+        ("TWILIO_AUTH_TOKEN", "twilio: 'auth_token' in config/credentials.yml is empty: set its variable in .env"),
+        ("BOT_PUBLIC_URL", "twilio: webhook_url '/webhooks/twilio/webhook' is not the full URL Twilio signs"),
+    ],
+)
+def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(channels, tmp_path, unset, message):
+    """Better than an open door, or a door that refuses everyone: the bot does not start."""
     _, env, _, service = channels
     argv = service.process.args[:3] + [str(free_port()), str(tmp_path / "tracker.db")]
-    run_env = {**venvs.rasa_env(tmp_path, venv=Path(argv[0]).parent.parent), **env, "TWILIO_AUTH_TOKEN": ""}
+    run_env = {**venvs.rasa_env(tmp_path, venv=Path(argv[0]).parent.parent), **env, unset: ""}
     result = subprocess.run(argv, env=run_env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode != 0
-    assert "twilio: 'auth_token' in config/credentials.yml is empty: set its variable in .env" in result.stderr
+    assert message in result.stderr
 
 
 def post(url: str, body: bytes, headers: dict) -> int:

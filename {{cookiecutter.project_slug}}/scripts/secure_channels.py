@@ -65,6 +65,11 @@ class TwilioInput(twilio.TwilioInput):
         channel = super().from_credentials(credentials)
         channel.validator = RequestValidator(setting(credentials, "twilio", "auth_token"))
         channel.webhook_url = setting(credentials, "twilio", "webhook_url")
+        if not channel.webhook_url.startswith(("https://", "http://")):
+            url = channel.webhook_url
+            raise RasaException(
+                f"twilio: webhook_url '{url}' is not the full URL Twilio signs: set BOT_PUBLIC_URL in .env"
+            )
         return channel
 
     def blueprint(self, on_new_message):
