@@ -1,25 +1,28 @@
 """Real Rasa 3.6: the bot's telegram, twilio and mattermost channels refuse forged webhooks, and
-Rasa's own slack channel does too with the bot's credentials.
+Rasa's own slack and facebook channels do too with the bot's credentials.
 
-A bot with `channels=telegram, twilio, mattermost, slack` is baked. tests/harness/channel_server.py
+A bot with `channels=telegram, twilio, mattermost, slack, facebook` is baked. tests/harness/channel_server.py
 serves its config/credentials.yml in the Rasa venv with Rasa's own channel code and the bot's
 scripts/secure_channels.py, as `rasa run` would, with the bot's generated .env plus test tokens.
 Each platform's documented payload is posted as the platform sends it: signed with the twilio
-library (9.x here; the bot checks with the 8.x of Rasa's lock) or slack_sdk's SignatureVerifier,
-with Telegram's secret-token header, with Mattermost's outgoing-webhook token. A forged one is
-refused (403; Slack: Rasa's 400) and leaves nothing in the tracker store (a real SQLTrackerStore,
+library (9.x here; the bot checks with the 8.x of Rasa's lock), slack_sdk's SignatureVerifier or
+Meta's documented HMAC, with Telegram's secret-token header, with Mattermost's outgoing-webhook
+token. A forged one is refused (403; Slack: Rasa's 400; Facebook: Rasa's 200 "not validated") and
+leaves nothing in the tracker store (a real SQLTrackerStore,
 read here with sqlite3). A genuine one lands there, and the reply reaches a local stand-in of the
-platform's API (Telegram Bot API, Twilio REST, Mattermost API v4, Slack Web API) with the right
-chat or user and text.
+platform's API (Telegram Bot API, Twilio REST, Mattermost API v4, Slack Web API, Graph API) with
+the right chat or user and text.
 
 What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add), NLU
 and dialogue (no model is trained: the stand-in agent echoes the text; test_rasa_e2e.py proves
-conversations), and the nginx or Docker path in front of Rasa. The twilio and slack_sdk clients'
-REST base URLs cannot be configured, so the helper points them at the stand-in (test only).
+conversations), and the nginx or Docker path in front of Rasa. The twilio, slack_sdk and fbmessenger
+clients' REST base URLs cannot be configured, so the helper points them at the stand-in (test only).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.server
 import json
 import sqlite3
@@ -54,6 +57,8 @@ SECRETS = {
     "MATTERMOST_WEBHOOK_TOKEN": "mattermost-outgoing-webhook-token",
     "SLACK_BOT_TOKEN": "xoxb-test-token",
     "SLACK_SIGNING_SECRET": "slack-signing-secret-of-the-test",
+    "FACEBOOK_APP_SECRET": "facebook-app-secret-of-the-test",
+    "FACEBOOK_PAGE_ACCESS_TOKEN": "facebook-page-token",
 }
 
 
@@ -112,15 +117,16 @@ def platform_api():
 @pytest.fixture(scope="module")
 def channels(bake_once, platform_api, tmp_path_factory):
     """The helper serving the bot's channels: (url, the bot's .env with the test's tokens, tracker DB, service)."""
-    bot = bake_once(channels="telegram, twilio, mattermost, slack")
+    bot = bake_once(channels="telegram, twilio, mattermost, slack, facebook")
     try:
         venv = venvs.rasa_venv(bot.path)
     except venvs.ToolchainUnavailable as exc:
         venvs.unavailable(exc)
     scratch = tmp_path_factory.mktemp("channels")
-    env = {**generate_env.settings(bot.text(".env")), **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL,
-           "TELEGRAM_API_URL": platform_api, "MATTERMOST_URL": f"{platform_api}/api/v4",
-           "TWILIO_API_URL": platform_api, "SLACK_API_URL": f"{platform_api}/slack/", "NO_PROXY": "*"}  # fmt: skip
+    apis = {"TELEGRAM_API_URL": platform_api, "MATTERMOST_URL": f"{platform_api}/api/v4",
+            "TWILIO_API_URL": platform_api, "SLACK_API_URL": f"{platform_api}/slack/",
+            "FACEBOOK_API_URL": f"{platform_api}/facebook"}  # fmt: skip
+    env = {**generate_env.settings(bot.text(".env")), **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL, **apis, "NO_PROXY": "*"}
     port, database = free_port(), scratch / "tracker.db"
     url = f"http://{LOCAL}:{port}"
     argv = [str(venv / "bin" / "python"), str(HELPER), str(bot.path), str(port), str(database)]
@@ -305,7 +311,8 @@ def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
     log = channels[3].log_text()
     built = dict(item.split("=") for item in log.split("channels: ", 1)[1].splitlines()[0].split())
     secured = {name: "secure_channels" for name in ("telegram", "twilio", "mattermost")}
-    rasa = {"rest": "rasa.core.channels.rest", "slack": "rasa.core.channels.slack", "socketio": "socketio_channel"}
+    rasa = {name: f"rasa.core.channels.{name}" for name in ("rest", "slack", "facebook")}
+    rasa["socketio"] = "socketio_channel"
     assert built == {**rasa, **secured}
 
 
@@ -350,3 +357,50 @@ def test_slack_event_signed_by_slack_reaches_the_bot(channels):
     assert stored_texts(database, "U2147483697") == ["hello"]
     sent = calls_to("/slack/chat.postMessage")
     assert sent and {"channel": "DU2147483697", "text": "echo: hello"}.items() <= sent[-1].items()
+
+
+# --- Facebook Messenger: Rasa's own check, with the bot's credentials --------------------------
+
+
+def facebook_message(user: str, text: str) -> bytes:
+    """A message event as Messenger posts it (developers.facebook.com/docs/messenger-platform/webhooks)."""
+    messaging = {"sender": {"id": user}, "recipient": {"id": "PAGE"}, "timestamp": 1700000000000,
+                 "message": {"mid": f"m_{user}", "text": text}}  # fmt: skip
+    return json.dumps(
+        {"object": "page", "entry": [{"id": "PAGE", "time": 1700000000000, "messaging": [messaging]}]}
+    ).encode()
+
+
+def post_facebook(url: str, body: bytes, secret: str = SECRETS["FACEBOOK_APP_SECRET"]) -> tuple[int, str]:
+    """POST signed as Meta signs (X-Hub-Signature: sha1 HMAC of the body with the app secret)."""
+    signature = "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature": signature}
+    request = urllib.request.Request(f"{url}/webhooks/facebook/webhook", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status, answer.read().decode()
+
+
+def test_facebook_webhook_verification_uses_the_bots_random_verify_token(channels):
+    url, env, _, _ = channels
+    query = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": env["FACEBOOK_VERIFY_TOKEN"],
+                                    "hub.challenge": "1158201444"})  # fmt: skip
+    assert http_json(f"{url}/webhooks/facebook/webhook?{query}") == (200, 1158201444)
+    wrong = query.replace(env["FACEBOOK_VERIFY_TOKEN"], "guess")
+    assert http_json(f"{url}/webhooks/facebook/webhook?{wrong}") == (200, "failure, invalid token")
+
+
+def test_facebook_refuses_a_message_without_its_signature(channels):
+    url, _, database, _ = channels
+    assert post_facebook(url, facebook_message("FORGER", "hello"), secret="not-the-app-secret") == (
+        200,
+        "not validated",
+    )
+    assert stored_texts(database, "FORGER") == []
+
+
+def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
+    url, _, database, _ = channels
+    assert post_facebook(url, facebook_message("USER42", "hello")) == (200, "success")
+    assert stored_texts(database, "USER42") == ["hello"]
+    sent = [call for call in calls_to("/facebook/me/messages") if "message" in call]
+    assert sent and sent[-1]["recipient"] == {"id": "USER42"} and sent[-1]["message"]["text"] == "echo: hello"

@@ -9,8 +9,9 @@ written to a real SQLTrackerStore (SQLite file TRACKER_DB) and answered "echo: <
 channel's own output, so a reply reaches the platform's API (a stand-in, from the environment).
 What it cannot prove: NLU and dialogue (no model), and the platforms' real servers.
 
-TWILIO_API_URL, SLACK_API_URL (test only): the REST base URLs of the twilio and slack_sdk clients,
-which Rasa's channels build with the platforms' addresses and no setting to change them.
+TWILIO_API_URL, SLACK_API_URL, FACEBOOK_API_URL (test only): the REST base URLs of the twilio,
+slack_sdk and fbmessenger clients, which Rasa's channels build with the platforms' addresses and no
+setting to change them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ if os.environ.get("SLACK_API_URL"):
     AsyncWebClient.__init__ = lambda self, *args, **kwargs: client_init(
         self, *args, **{**kwargs, "base_url": os.environ["SLACK_API_URL"]}
     )
+
+if os.environ.get("FACEBOOK_API_URL"):
+    from fbmessenger import MessengerClient
+
+    messenger_init = MessengerClient.__init__
+
+    def graph_at_stand_in(self, *args, **kwargs) -> None:
+        messenger_init(self, *args, **kwargs)
+        self.graph_url = os.environ["FACEBOOK_API_URL"]
+
+    MessengerClient.__init__ = graph_at_stand_in
 
 from rasa.core.channels.channel import register  # noqa: E402
 from rasa.core.run import create_http_input_channels  # noqa: E402
