@@ -13,10 +13,13 @@ read here with sqlite3). A genuine one lands there, and the reply reaches a loca
 platform's API (Telegram Bot API, Twilio REST, Mattermost API v4, Slack Web API, Graph API) with
 the right chat or user and text.
 
+The bot's own web/nginx.conf, in a real nginx, proxies Twilio's and Telegram's webhooks to it.
+
 What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add), NLU
 and dialogue (no model is trained: the stand-in agent echoes the text; test_rasa_e2e.py proves
-conversations), and the nginx or Docker path in front of Rasa. The twilio, slack_sdk and fbmessenger
-clients' REST base URLs cannot be configured, so the helper points them at the stand-in (test only).
+conversations), and the Docker path (the Docker tier proves the web service's nginx). The REST
+base URLs of the twilio, slack_sdk and fbmessenger clients cannot be configured, so the helper
+points them at the stand-in (test only).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
 import generate_env
-from harness import venvs
+from harness import fail_or_skip, venvs
+from harness import web_chat as tools
 from harness.processes import LOCAL, free_port, http_json, serve
 
 pytestmark = pytest.mark.rasa
@@ -47,6 +51,7 @@ pytestmark = pytest.mark.rasa
 HELPER = Path(__file__).resolve().parent / "harness" / "channel_server.py"
 PUBLIC_URL = "https://bot.example.com"  # what the platforms would call (nginx or an ingress in front)
 BOT_USERNAME = "mood_test_bot"
+CHANNELS = "telegram, twilio, mattermost, slack, facebook"  # the bot's answer
 SECRETS = {
     "TELEGRAM_ACCESS_TOKEN": "123456789:AAtest-token_for-the-stand-in",
     "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
@@ -117,7 +122,7 @@ def platform_api():
 @pytest.fixture(scope="module")
 def channels(bake_once, platform_api, tmp_path_factory):
     """The helper serving the bot's channels: (url, the bot's .env with the test's tokens, tracker DB, service)."""
-    bot = bake_once(channels="telegram, twilio, mattermost, slack, facebook")
+    bot = bake_once(channels=CHANNELS)
     try:
         venv = venvs.rasa_venv(bot.path)
     except venvs.ToolchainUnavailable as exc:
@@ -404,3 +409,37 @@ def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
     assert stored_texts(database, "USER42") == ["hello"]
     sent = [call for call in calls_to("/facebook/me/messages") if "message" in call]
     assert sent and sent[-1]["recipient"] == {"id": "USER42"} and sent[-1]["message"]["text"] == "echo: hello"
+
+
+# --- Through the bot's web/nginx.conf, as the platforms reach the bot behind the web service --------
+
+
+@pytest.fixture(scope="module")
+def nginx(channels, bake_once, tmp_path_factory):
+    try:
+        tools.debian_programs(tools.NGINX)
+    except tools.MissingTool as error:
+        fail_or_skip("real-Rasa tier", str(error))
+    bot = bake_once(channels=CHANNELS)
+    with tools.local_nginx(bot.path / "web", channels[0], tmp_path_factory.mktemp("nginx")) as server:
+        yield server.url
+
+
+def test_twilio_through_the_bots_nginx(nginx, channels):
+    """nginx passes the signature and the form untouched; the bot checks them against BOT_PUBLIC_URL."""
+    _, _, database, _ = channels
+    sender, webhook = "+14155550199", f"{PUBLIC_URL}/webhooks/twilio/webhook"
+    params = twilio_message(sender, "via nginx")
+    forged = RequestValidator("not-the-auth-token").compute_signature(webhook, params)
+    assert post_twilio(nginx, params, forged) == 403
+    assert stored_texts(database, sender) == []
+    signature = RequestValidator(SECRETS["TWILIO_AUTH_TOKEN"]).compute_signature(webhook, params)
+    assert post_twilio(nginx, params, signature) == 204
+    assert stored_texts(database, sender) == ["via nginx"]
+
+
+def test_telegram_through_the_bots_nginx(nginx, channels):
+    _, env, database, _ = channels
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": env["TELEGRAM_SECRET_TOKEN"]}
+    assert post(f"{nginx}/webhooks/telegram/webhook", telegram_update(5151, "via nginx"), headers) == 200
+    assert stored_texts(database, "5151") == ["via nginx"]
