@@ -398,6 +398,14 @@ CASES = [
         "twilio.webhook_url is read by nothing",
     ),
     case(
+        "channel-webhook-not-proxied-by-nginx",
+        {"channels": "telegram"},
+        replace("web/nginx.conf", "location /webhooks/ {", "location /webhooks/rest/ {"),
+        "web/nginx.conf",
+        "W103",
+        "no location proxies /webhooks/telegram/webhook, where the telegram channel gets its messages",
+    ),
+    case(
         "kubernetes-endpoints-drift-from-compose",
         KUBERNETES,
         replace("config/endpoints.yml", "port: 5432", "port: 5433"),
