@@ -299,6 +299,16 @@ def test_mattermost_post_with_the_webhook_token_reaches_the_bot(channels):
     assert {"channel_id": "channel-user-1", "message": "echo: hello"}.items() <= calls_to("/api/v4/posts")[-1].items()
 
 
+def test_mattermost_buttons_carry_the_webhook_token(channels):
+    """The bot's buttons post their clicks back with the token, so genuine clicks pass the check."""
+    url, env, _, _ = channels
+    body = mattermost_post("user-3", env["MATTERMOST_WEBHOOK_TOKEN"], text="@moodbot buttons")
+    assert post(f"{url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
+    (action,) = calls_to("/api/v4/posts")[-1]["props"]["attachments"][0]["actions"]
+    context = {"action": "/mood_great", "token": env["MATTERMOST_WEBHOOK_TOKEN"]}
+    assert action["integration"] == {"url": f"{PUBLIC_URL}/webhooks/mattermost/webhook", "context": context}
+
+
 def test_mattermost_button_click_needs_the_token_in_its_context(channels):
     """Mattermost signs no button click: the bot's buttons carry the token in their context."""
     url, env, database, _ = channels

@@ -5,8 +5,9 @@
 It builds the channels of BOT_DIR/config/credentials.yml as `rasa run` does (the bot's launcher
 installs its own channel classes first; Rasa's create_http_input_channels and register), on a Sanic
 server on 127.0.0.1:PORT. Instead of a trained model, each message Rasa's channel hands over is
-written to a real SQLTrackerStore (SQLite file TRACKER_DB) and answered "echo: <text>" through the
-channel's own output, so a reply reaches the platform's API (a stand-in, from the environment).
+written to a real SQLTrackerStore (SQLite file TRACKER_DB) and answered "echo: <text>" (the text
+"buttons": one button) through the channel's own output, so a reply reaches the platform's API
+(a stand-in, from the environment).
 What it cannot prove: NLU and dialogue (no model), and the platforms' real servers.
 
 TWILIO_API_URL, SLACK_API_URL, FACEBOOK_API_URL (test only): the REST base URLs of the twilio,
@@ -75,7 +76,11 @@ class EchoAgent:
         tracker = await self.store.get_or_create_tracker(message.sender_id)
         tracker.update(UserUttered(message.text, input_channel=message.input_channel))
         await self.store.save(tracker)
-        await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
+        if message.text == "buttons":  # one reply with a button, for the channels that carry them
+            buttons = [{"title": "Great", "payload": "/mood_great"}]
+            await message.output_channel.send_text_with_buttons(message.sender_id, "How are you?", buttons)
+        else:
+            await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
 
 
 channels = create_http_input_channels(None, str(BOT / "config" / "credentials.yml"))
