@@ -50,6 +50,10 @@ def unselected(answers: dict) -> list[str]:
     if not answers["web_chat"]:
         paths += ["web", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
         paths += ["deploy/kubernetes/web.Dockerfile", "deploy/kubernetes/overlays/production/web-ingress.yaml"]
+    if not answers["secured_channels"]:
+        paths.append("scripts/secure_channels.py")
+    if "telegram" not in answers["channel_list"]:
+        paths.append("scripts/telegram_webhook.py")
     other_lines = [line for line in PINS["rasa_lines"] if line != answers["rasa_version"]]
     return paths + [f"requirements/rasa-{line}.lock" for line in other_lines]
 

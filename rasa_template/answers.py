@@ -35,6 +35,53 @@ SHARED_STORES = ("postgres", "redis", "mongo")
 # with Kubernetes, resources whose names must fit a 63-character DNS label with a suffix.
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 SLUG_MAX = 40
+# The messenger channels of the `channels` answer: each one's keys in config/credentials.yml and
+# the value each reads from the environment (Rasa replaces `${VAR}`; an unset one stops it at start).
+CHANNELS = {
+    "telegram": {
+        "access_token": "${TELEGRAM_ACCESS_TOKEN}",
+        "verify": "${TELEGRAM_BOT_USERNAME}",
+        "webhook_url": "${BOT_PUBLIC_URL}/webhooks/telegram/webhook",
+        "secret_token": "${TELEGRAM_SECRET_TOKEN}",  # scripts/secure_channels.py checks it
+        "api_url": "${TELEGRAM_API_URL}",
+    },
+    "slack": {"slack_token": "${SLACK_BOT_TOKEN}", "slack_signing_secret": "${SLACK_SIGNING_SECRET}"},
+    "facebook": {
+        "verify": "${FACEBOOK_VERIFY_TOKEN}",
+        "secret": "${FACEBOOK_APP_SECRET}",
+        "page-access-token": "${FACEBOOK_PAGE_ACCESS_TOKEN}",
+    },
+    "twilio": {
+        "account_sid": "${TWILIO_ACCOUNT_SID}",
+        "auth_token": "${TWILIO_AUTH_TOKEN}",
+        "twilio_number": "${TWILIO_NUMBER}",
+        "webhook_url": "${BOT_PUBLIC_URL}/webhooks/twilio/webhook",  # what Twilio signs
+    },
+    "botframework": {"app_id": "${BOTFRAMEWORK_APP_ID}", "app_password": "${BOTFRAMEWORK_APP_PASSWORD}"},
+    "rocketchat": {
+        "user": "${ROCKETCHAT_USER}",
+        "password": "${ROCKETCHAT_PASSWORD}",
+        "server_url": "${ROCKETCHAT_SERVER_URL}",
+    },
+    "mattermost": {
+        "url": "${MATTERMOST_URL}",
+        "token": "${MATTERMOST_BOT_TOKEN}",
+        "webhook_url": "${BOT_PUBLIC_URL}/webhooks/mattermost/webhook",
+        "webhook_token": "${MATTERMOST_WEBHOOK_TOKEN}",  # scripts/secure_channels.py checks it
+    },
+}
+# Each channel's page under https://rasa.com/docs/rasa/<docs>/connectors/ (the channel's name if not here).
+CHANNEL_DOCS = {"facebook": "facebook-messenger", "botframework": "microsoft-bot-framework"}
+# The channels Rasa 3.6 leaves open, which scripts/secure_channels.py closes.
+SECURED_CHANNELS = ("telegram", "twilio", "mattermost")
+# What .env starts with for a variable above: a default, or "change-me" where the bot chooses the
+# value (generate_env.py writes a random one). Any other starts empty: the platform issues it.
+CHANNEL_ENV_DEFAULTS = {
+    "TELEGRAM_SECRET_TOKEN": "change-me",
+    "TELEGRAM_API_URL": "https://api.telegram.org",
+    "FACEBOOK_VERIFY_TOKEN": "change-me",
+}
+ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 def default_slug(name: str) -> str:
@@ -77,7 +124,43 @@ def with_derived(answers: dict) -> dict:
         # The Compose services Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
         result["rasa_depends_on"] = actions + ([store] if result["shared_store"] else [])
+    if isinstance(result.get("channels"), str):
+        result["channels"] = ", ".join(channel_names(result["channels"]))
+        chosen = [name for name in result["channels"].split(", ") if name in CHANNELS]
+        result["channel_list"] = chosen
+        result["secured_channels"] = [name for name in chosen if name in SECURED_CHANNELS]
+        result["channel_credentials"] = {name: CHANNELS[name] for name in chosen}
+        result["channel_docs"] = {name: CHANNEL_DOCS.get(name, name) for name in chosen}
+        result["channel_env"] = channel_env(chosen)
     return result
+
+
+def channel_names(answer: str) -> list[str]:
+    """The `channels` answer as lowercase names, in the order given (spaces and empty items dropped)."""
+    return [name.strip().lower() for name in answer.split(",") if name.strip()]
+
+
+def channel_env(chosen: list[str]) -> dict[str, str]:
+    """The variables the chosen channels read, in order, each with what .env starts with."""
+    names = [var for name in chosen for value in CHANNELS[name].values() for var in ENV_VAR.findall(value)]
+    return {var: CHANNEL_ENV_DEFAULTS.get(var, "") for var in dict.fromkeys(names)}
+
+
+def channel_errors(answers: dict) -> list[str]:
+    names = channel_names(answers["channels"])
+    valid = " | ".join(CHANNELS)
+    errors = [f"channels: {name!r} is not a channel: answer a comma-separated list of {valid}." for name in
+              dict.fromkeys(n for n in names if n not in CHANNELS)]  # fmt: skip
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        errors.append(f"channels: {', '.join(repeated)} given more than once: name each channel once ({valid}).")
+    if names and answers["rasa_version"] != "3.6":
+        errors.append(
+            f"channels={answers['channels']!r} needs rasa_version=3.6: the bot's webhook checks for Telegram, "
+            "Twilio and Mattermost are written and tested against Rasa 3.6's channels (2.8 is end of life): "
+            "answer rasa_version=3.6, or leave channels empty."
+        )
+    return errors
 
 
 @functools.lru_cache(maxsize=None)
@@ -145,7 +228,7 @@ def combination_errors(answers: dict) -> list[str]:
         )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
-    return errors
+    return errors + channel_errors(answers)
 
 
 def errors(answers: dict) -> list[str]:

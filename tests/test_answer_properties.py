@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from check_bot import check_bot, errors
 from harness.combinations import CHOICES, COOKIECUTTER_JSON, TEMPLATE_DIR
-from rasa_template.answers import NO, YES
+from rasa_template.answers import CHANNELS, NO, YES
 from rasa_template.jinja import AnswerError
 
 ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
@@ -29,6 +29,8 @@ def valid(key: str):
         return st.sampled_from(CHOICES[key])
     if key in CHOICES:
         return st.one_of(st.booleans(), SPELLINGS)
+    if key == "channels":  # mostly none: a channel adds files to check, not kinds of answer
+        return st.one_of(st.just(""), st.lists(st.sampled_from(list(CHANNELS)), unique=True, max_size=3).map(",".join))
     if key == "project_slug":
         return st.from_regex(r"[a-z][a-z0-9_]{0,39}", fullmatch=True).filter(lambda slug: not iskeyword(slug))
     return ANY_TEXT.filter(str.strip)

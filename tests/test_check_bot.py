@@ -366,6 +366,46 @@ CASES = [
         "still has 'change-me' placeholder secrets",
     ),
     case(
+        "channel-variable-not-in-env-example",
+        {"channels": "telegram"},
+        replace(".env.example", "TELEGRAM_BOT_USERNAME=\n", ""),
+        "config/credentials.yml",
+        "S102",
+        "telegram.verify reads ${TELEGRAM_BOT_USERNAME}, which .env.example does not list",
+    ),
+    case(
+        "channel-variable-not-passed-to-rasa",
+        {"channels": "twilio"},
+        replace("docker-compose.yml", "      TWILIO_AUTH_TOKEN: ${TWILIO_AUTH_TOKEN?run `make .env` first}\n", ""),
+        "config/credentials.yml",
+        "S103",
+        "twilio.auth_token reads ${TWILIO_AUTH_TOKEN}, which docker-compose.yml does not pass to the 'rasa' service",
+    ),
+    case(
+        "channel-key-misspelled",
+        {"channels": "slack"},
+        replace("config/credentials.yml", "  slack_signing_secret:", "  slack_signing_secrets:"),
+        "config/credentials.yml",
+        "S104",
+        "slack.slack_signing_secrets is read by nothing: Rasa ignores it",
+    ),
+    case(
+        "secured-channel-key-without-its-class",
+        {"channels": "twilio"},
+        delete("scripts/secure_channels.py"),
+        "config/credentials.yml",
+        "S104",
+        "twilio.webhook_url is read by nothing",
+    ),
+    case(
+        "channel-webhook-not-proxied-by-nginx",
+        {"channels": "telegram"},
+        replace("web/nginx.conf", "location /webhooks/ {", "location /webhooks/rest/ {"),
+        "web/nginx.conf",
+        "W103",
+        "no location proxies /webhooks/telegram/webhook, where the telegram channel gets its messages",
+    ),
+    case(
         "kubernetes-endpoints-drift-from-compose",
         KUBERNETES,
         replace("config/endpoints.yml", "port: 5432", "port: 5433"),
@@ -627,13 +667,13 @@ def test_runs_as_a_script_on_its_own_bot(bake_once):
 def test_needs_only_the_standard_library_and_pyyaml(bake_once):
     scripts = bake_once(**ACTIONS_AND_DB).path / "scripts"
     imported = set()
-    for path in [scripts / "bot_files.py", *sorted((scripts / "check_bot").rglob("*.py"))]:
+    for path in [scripts / "bot_files.py", scripts / "generate_env.py", *sorted((scripts / "check_bot").rglob("*.py"))]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 imported.add(str(node.module).split(".")[0])
-    assert imported - sys.stdlib_module_names == {"yaml", "bot_files", "check_bot"}
+    assert imported - sys.stdlib_module_names == {"yaml", "bot_files", "generate_env", "check_bot"}
 
 
 # -- following a fix gives no new error ---------------------------------------------------------

@@ -141,3 +141,28 @@ def test_replay_booleans_in_every_spelling_cookiecutter_accepts(tmp_path, spelli
     bot = tmp_path / "out" / "mood_bot"
     assert not (bot / "actions").exists() and not (bot / "deploy").exists()
     assert json.loads((bot / ".cookiecutter.json").read_text())["cookiecutter"]["custom_actions"] is False
+
+
+@pytest.mark.parametrize(
+    ("channels", "message"),
+    [
+        ("telegram, whatsapp", "channels: 'whatsapp' is not a channel: answer a comma-separated list of"),
+        ("slack,Slack", "channels: slack given more than once: name each channel once"),
+        ("telegram;slack", "channels: 'telegram;slack' is not a channel"),
+        ("rest", "channels: 'rest' is not a channel"),
+    ],
+)
+def test_bad_channels_are_refused_naming_the_valid_ones(tmp_path, channels, message):
+    result = run_cookiecutter(tmp_path, f"channels={channels}")
+    assert_rejected(tmp_path, result, message)
+    assert "telegram | slack | facebook | twilio | botframework | rocketchat | mattermost" in result.stdout
+
+
+def test_channels_need_rasa_3_6(tmp_path):
+    result = run_cookiecutter(tmp_path, "channels=slack", "rasa_version=2.8")
+    assert_rejected(tmp_path, result, "channels='slack' needs rasa_version=3.6")
+
+
+@pytest.mark.parametrize(("channels", "message"), [(["slack"], "channels=['slack'] must be text"), (3, "must be text")])
+def test_replay_channels_must_be_text(tmp_path, channels, message):
+    assert_rejected(tmp_path / "out", replay(tmp_path, channels=channels), message)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -287,7 +288,11 @@ def test_launcher_gives_rasa_the_allowed_sites_as_cors(tmp_path):
     for name, text in FAKE_RASA.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
-    launcher = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts" / "rasa_run.py"
+    scripts = tmp_path / "scripts"  # the launcher and its channel, without secure_channels.py (below)
+    scripts.mkdir()
+    for name in ("rasa_run.py", "socketio_channel.py"):
+        shutil.copy(TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "scripts" / name, scripts)
+    launcher = scripts / "rasa_run.py"
 
     def run(origins: str, *args: str) -> subprocess.CompletedProcess:
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "WEB_ALLOWED_ORIGINS": origins,
@@ -305,3 +310,6 @@ def test_launcher_gives_rasa_the_allowed_sites_as_cors(tmp_path):
     assert json.loads(actions.stdout) == ["rasa", "run", "actions", "socketio_channel"]
     refused = run("https://a.example *", "run")
     assert refused.returncode != 0 and "may not contain '*'" in refused.stderr
+    # A bot with scripts/secure_channels.py (telegram, twilio or mattermost) installs it too.
+    (scripts / "secure_channels.py").write_text("def install():\n    print('secured')\n")
+    assert run("", "run").stdout.splitlines()[0] == "secured"

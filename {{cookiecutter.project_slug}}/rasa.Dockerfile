@@ -12,5 +12,9 @@ RUN mkdir -p /app/state /app/models && chown -R 1001:0 /app/state /app/models
 # with any python-socketio 5.x (see the scripts).
 COPY --chown=1001:0 scripts/rasa_run.py /app/scripts/rasa_run.py
 COPY --chown=1001:0 scripts/socketio_channel.py /app/scripts/socketio_channel.py
+{%- if cookiecutter.secured_channels %}
+# The {{ cookiecutter.secured_channels | join(", ") }} channel(s), refusing webhooks the platform did not sign.
+COPY --chown=1001:0 scripts/secure_channels.py /app/scripts/secure_channels.py
+{%- endif %}
 
 USER 1001

@@ -64,3 +64,30 @@ ISO_639_1 = set(
     "vo wa wo xh yi yo za zh zu".split()
 )
 KUBERNETES_BASE = "deploy/kubernetes/base"  # kubernetes=yes: the Kustomize base of the cluster
+
+# The keys each messenger channel of Rasa 3.6 reads from credentials.yml (rasa/core/channels/*.py).
+CHANNEL_KEYS = {
+    "telegram": {"access_token", "verify", "webhook_url"},
+    "slack": {
+        "slack_token",
+        "slack_channel",
+        "slack_signing_secret",
+        "proxy",
+        "use_threads",
+        "conversation_granularity",
+        "slack_retry_reason_header",
+        "slack_retry_number_header",
+        "errors_ignore_retry",
+    },  # fmt: skip
+    "facebook": {"verify", "secret", "page-access-token"},
+    "twilio": {"account_sid", "auth_token", "twilio_number"},
+    "botframework": {"app_id", "app_password"},
+    "rocketchat": {"user", "password", "server_url"},
+    "mattermost": {"url", "token", "webhook_url"},
+}
+# The keys the bot's scripts/secure_channels.py reads on top: without that file, nobody checks them.
+SECURED_CHANNEL_KEYS = {
+    "telegram": {"secret_token", "api_url"},
+    "twilio": {"webhook_url"},
+    "mattermost": {"webhook_token"},
+}

@@ -1,4 +1,5 @@
-"""web/: a page that talks socket.io needs Rasa's socketio channel; nginx proxies to Compose services."""
+"""web/: a page that talks socket.io needs Rasa's socketio channel; nginx proxies to Compose services,
+and the messengers' webhooks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import bot_files
 from ..core import Problem, rule
 from ..deploy import is_external, services, text_line
 from ..model import Bot
+from ..tables import CHANNEL_KEYS
 
 
 @rule("W101", "a web page connects over socket.io but credentials.yml has no socketio channel")
@@ -45,4 +47,35 @@ def nginx_hosts(bot: Bot) -> Iterator[Problem]:
                 f"proxies to host '{host}', which docker-compose.yml does not run "
                 f"(services: {', '.join(sorted(running))})",
                 "use one of those service names in proxy_pass, or add that service to docker-compose.yml",
+            )
+
+
+def proxied_prefixes(text: str) -> list[str]:
+    """The prefix locations of nginx.conf whose block passes requests on (proxy_pass)."""
+    prefixes = []
+    for found in re.finditer(r"^\s*location\s+(?:\^~\s+)?(/\S*)\s*\{", text, re.M):
+        depth, end = 1, found.end()
+        while depth and end < len(text):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        if re.search(r"^\s*proxy_pass\s", text[found.end() : end], re.M):
+            prefixes.append(found.group(1))
+    return prefixes
+
+
+@rule("W103", "web/nginx.conf does not proxy a messenger channel's webhook")
+def nginx_proxies_channels(bot: Bot) -> Iterator[Problem]:
+    conf = bot.root / "web" / "nginx.conf"
+    if not conf.is_file():
+        return
+    prefixes = proxied_prefixes(bot.text(conf))
+    for channel in bot.credentials:
+        path = f"/webhooks/{channel}/webhook"
+        if channel in CHANNEL_KEYS and not any(path.startswith(prefix) for prefix in prefixes):
+            yield Problem(
+                "W103",
+                "web/nginx.conf",
+                None,
+                f"no location proxies {path}, where the {channel} channel gets its messages",
+                "add it to a location with proxy_pass http://rasa:5005 (the template's is 'location /webhooks/')",
             )

@@ -1,0 +1,181 @@
+"""Rasa 3.6's telegram, twilio and mattermost channels, refusing webhooks the platform did not send.
+
+Rasa 3.6.21 checks Slack's, Facebook's and Bot Framework's webhooks, but not these three: anyone who
+finds the URL can talk as any user. Each class here is Rasa's own channel plus one check that runs
+before Rasa reads the request; a request that fails it gets 403 and reaches neither the bot nor the
+tracker store:
+
+- twilio: the `X-Twilio-Signature` header, checked by the twilio library (Rasa's image has it)
+  against `webhook_url`, the exact URL registered with Twilio.
+- telegram: the `X-Telegram-Bot-Api-Secret-Token` header must be `secret_token`. The bot passes
+  that token to Telegram whenever it registers its webhook (at start, as Rasa does, and at
+  /webhooks/telegram/set_webhook). `api_url` is the Bot API's address (a local stand-in in tests).
+- mattermost: the outgoing webhook's `token` must be `webhook_token`. Mattermost signs no button
+  click, so the bot's buttons carry that token in their context and clicks are checked the same way.
+
+scripts/rasa_run.py puts these classes in place of Rasa's under the same names, so
+config/credentials.yml keeps `telegram:`, `twilio:` and `mattermost:` and the webhook URLs stay
+Rasa's (/webhooks/<name>/webhook). Only the bot's chosen channels are ever built.
+"""
+
+import asyncio
+import hmac
+import logging
+
+from aiogram import Bot
+from aiogram.bot.api import TELEGRAM_PRODUCTION, Methods, TelegramAPIServer
+from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels import BUILTIN_CHANNELS, mattermost, telegram, twilio
+from rasa.shared.exceptions import RasaException
+from sanic import response
+from twilio.request_validator import RequestValidator
+
+logger = logging.getLogger(__name__)
+
+
+def setting(credentials, channel: str, key: str) -> str:
+    """A value credentials.yml must give (from .env): a clear error at start instead of an open door."""
+    value = str((credentials or {}).get(key) or "")
+    if not value:
+        raise RasaException(f"{channel}: '{key}' in config/credentials.yml is empty: set its variable in .env")
+    return value
+
+
+def same(given, expected: str) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def guard(blueprint, name: str, is_authentic):
+    """Answer 403 to every POST to the blueprint for which is_authentic(request) is false."""
+
+    @blueprint.middleware("request")
+    async def refuse_forged(request):
+        if request.method == "POST" and not is_authentic(request):
+            logger.warning(f"{name}: refused a webhook without a valid signature or token")
+            return response.text("forbidden", status=403)
+
+    return blueprint
+
+
+class TwilioInput(twilio.TwilioInput):
+    """Rasa's twilio channel; a request must carry Twilio's signature of webhook_url and its form."""
+
+    @classmethod
+    def from_credentials(cls, credentials):
+        channel = super().from_credentials(credentials)
+        channel.validator = RequestValidator(setting(credentials, "twilio", "auth_token"))
+        channel.webhook_url = setting(credentials, "twilio", "webhook_url")
+        if not channel.webhook_url.startswith(("https://", "http://")):
+            url = channel.webhook_url
+            raise RasaException(
+                f"twilio: webhook_url '{url}' is not the full URL Twilio signs: set BOT_PUBLIC_URL in .env"
+            )
+        return channel
+
+    def blueprint(self, on_new_message):
+        def is_authentic(request) -> bool:
+            signature = request.headers.get("X-Twilio-Signature", "")
+            url = f"{self.webhook_url}?{request.query_string}" if request.query_string else self.webhook_url
+            return bool(signature) and self.validator.validate(url, request.form, signature)
+
+        return guard(super().blueprint(on_new_message), "twilio", is_authentic)
+
+
+class TelegramOutput(telegram.TelegramOutput):
+    """Rasa's Telegram output on a configurable Bot API, registering the webhook with the secret token."""
+
+    def __init__(self, access_token, secret_token: str, api_url: str = "") -> None:
+        server = TelegramAPIServer.from_base(api_url) if api_url else TELEGRAM_PRODUCTION
+        Bot.__init__(self, access_token, server=server)
+        self.secret_token = secret_token
+
+    async def set_webhook(self, url, *args, **kwargs):
+        return await self.request(Methods.SET_WEBHOOK, {"url": url, "secret_token": self.secret_token})
+
+
+class TelegramInput(telegram.TelegramInput):
+    """Rasa's telegram channel; an update must carry the secret token the webhook was registered with."""
+
+    @classmethod
+    def from_credentials(cls, credentials):
+        channel = super().from_credentials(credentials)
+        channel.secret_token = setting(credentials, "telegram", "secret_token")
+        channel.api_url = str(credentials.get("api_url") or "")
+        return channel
+
+    def blueprint(self, on_new_message):
+        def is_authentic(request) -> bool:
+            return same(request.headers.get("X-Telegram-Bot-Api-Secret-Token"), self.secret_token)
+
+        return guard(super().blueprint(on_new_message), "telegram", is_authentic)
+
+    def get_output_channel(self) -> TelegramOutput:
+        """As Rasa's: register the webhook when the channel is built, here with the secret token."""
+        channel = TelegramOutput(self.access_token, self.secret_token, self.api_url)
+
+        async def register() -> None:
+            try:
+                await channel.set_webhook(url=self.webhook_url)
+            finally:  # the HTTP session belongs to this short event loop: the server's opens its own
+                await channel.close()
+
+        try:
+            asyncio.run(register())
+        except TelegramAPIError as error:
+            raise RasaException(f"Failed to set channel webhook: {error}") from error
+        return channel
+
+
+class MattermostBot(mattermost.MattermostBot):
+    """Rasa's Mattermost output; its buttons carry the webhook token, so their clicks can be checked."""
+
+    def __init__(self, url, token, bot_channel, webhook_url, webhook_token: str) -> None:
+        super().__init__(url, token, bot_channel, webhook_url)
+        self.webhook_token = webhook_token
+
+    def _post_data_to_channel(self, data):
+        for attachment in (data.get("props") or {}).get("attachments", []):
+            for action in attachment.get("actions", []):
+                action["integration"]["context"]["token"] = self.webhook_token
+        return super()._post_data_to_channel(data)
+
+
+class MattermostInput(mattermost.MattermostInput):
+    """Rasa's mattermost channel; a message or button click must carry the outgoing webhook's token."""
+
+    @classmethod
+    def from_credentials(cls, credentials):
+        channel = super().from_credentials(credentials)
+        channel.webhook_token = setting(credentials, "mattermost", "webhook_token")
+        return channel
+
+    def blueprint(self, on_new_message):
+        def is_authentic(request) -> bool:
+            try:
+                body = request.json
+            except Exception:  # not JSON: sanic's error, whatever its version
+                return False
+            if not isinstance(body, dict):
+                return False
+            context = body.get("context") if isinstance(body.get("context"), dict) else {}
+            return same(body.get("token", context.get("token")), self.webhook_token)
+
+        return guard(super().blueprint(on_new_message), "mattermost", is_authentic)
+
+    async def _handle_message(self, message, sender_id, bot_channel, metadata, on_new_message):
+        """Rasa's, with the output above."""
+        try:
+            out_channel = MattermostBot(self.url, self.token, bot_channel, self.webhook_url, self.webhook_token)
+            user_message = mattermost.UserMessage(
+                message, out_channel, sender_id, input_channel=self.name(), metadata=metadata
+            )
+            await on_new_message(user_message)
+        except Exception as error:
+            logger.error(f"Exception when trying to handle message.{error}")
+            logger.debug(error, exc_info=True)
+
+
+def install() -> None:
+    """Make `telegram:`, `twilio:` and `mattermost:` in credentials.yml mean these channels."""
+    for channel in (TelegramInput, TwilioInput, MattermostInput):
+        BUILTIN_CHANNELS[channel.name()] = channel
