@@ -99,14 +99,20 @@ def invalid_combinations() -> list[dict]:
 
 
 def pairwise(combinations: list[dict], keys: list[str] | None = None) -> list[dict]:
-    """A greedy covering array: few combinations that still hold every pair of values of `keys`."""
+    """A greedy covering array: few combinations that still hold every pair of values of `keys`
+    found in `combinations`. The greedy pick can leave an early choice redundant: those are dropped."""
     keys = keys or list(CHOICES)
-    needed = {((a, combo[a]), (b, combo[b])) for combo in combinations for a, b in itertools.combinations(keys, 2)}
+    wanted = set().union(*(_pairs(combo, keys) for combo in combinations))
+    needed = set(wanted)
     chosen: list[dict] = []
     while needed:
         best = max(combinations, key=lambda c: len(_pairs(c, keys) & needed))
         chosen.append(best)
         needed -= _pairs(best, keys)
+    for combo in chosen[::-1]:
+        rest = [other for other in chosen if other is not combo]
+        if set().union(*(_pairs(other, keys) for other in rest)) == wanted:
+            chosen = rest
     return chosen
 
 
