@@ -13,6 +13,7 @@ import functools
 import json
 import keyword
 import re
+import unicodedata
 from pathlib import Path
 
 import yaml  # PyYAML and python-slugify: cookiecutter depends on both
@@ -203,7 +204,15 @@ def answer_errors(answers: dict) -> list[str]:
             errors.append(f"{key}={value!r} is not a yes/no answer: answer yes or no (or true/false).")
         elif isinstance(default, str) and not isinstance(value, str):
             errors.append(f"{key}={value!r} must be text, e.g. {default!r}.")
+        elif isinstance(default, str) and (control := next(filter(is_control, value), None)):
+            errors.append(f"{key}={value!r} holds the control character U+{ord(control):04X}: type plain text.")
     return errors
+
+
+def is_control(character: str) -> bool:
+    """A C0/C1 control character other than a tab or a line break (NUL, escape, ...): typed by
+    mistake, and a NUL would make the file it lands in binary."""
+    return unicodedata.category(character) == "Cc" and character not in "\t\n\r"
 
 
 def combination_errors(answers: dict) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from harness import bots  # also puts the bot template's scripts/ (check_bot, smoke_test) on sys.path
-from harness.combinations import REAL_RASA_EXCLUDED, TEMPLATE_DIR
+from harness.combinations import DOCKER_NOT_COVERED, REAL_RASA_EXCLUDED, TEMPLATE_DIR
 
 pytest_plugins = ["harness.worker_groups"]  # which tests share a pytest-xdist worker
 
@@ -36,7 +36,10 @@ def pytest_sessionstart(session) -> None:
 
 def pytest_report_header(config) -> list[str]:
     """Say up front what the slow tiers leave out, so a CI log never hides it."""
-    return [f"real-Rasa tier excludes {rule}: {reason}" for rule, reason in REAL_RASA_EXCLUDED]
+    real = [f"real-Rasa tier excludes {rule}: {reason}" for rule, reason in REAL_RASA_EXCLUDED]
+    docker = [f"Docker tier leaves out {key}={value}: {reason}"
+              for key, reasons in DOCKER_NOT_COVERED.items() for value, reason in reasons.items()]  # fmt: skip
+    return real + docker
 
 
 class Baked:

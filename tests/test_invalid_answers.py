@@ -127,6 +127,10 @@ def test_choice_outside_the_list_is_refused_by_cookiecutter(tmp_path):
         ({"custom_actions": "maybe"}, "custom_actions='maybe' is not a yes/no answer"),
         ({"kubernetes": 2}, "kubernetes=2 is not a yes/no answer"),
         ({"project_name": ["a"]}, "project_name=['a'] must be text"),
+        # Found by test_answer_properties: a NUL in the name reached web/index.html, and the hook's
+        # checker then blamed the template.
+        ({"project_name": "Bot\x00"}, "project_name='Bot\\x00' holds the control character U+0000: type plain text."),
+        ({"description": "\x1b[31m red"}, "holds the control character U+001B"),
         ({"project_slug": "x" * 256}, "at most 40"),
     ],
 )

@@ -233,6 +233,7 @@ def test_kustomization_references_resolve(cluster):
         assert (overlay / patch["path"]).is_file(), patch
 
 
+@pytest.mark.parametrize("cluster", VALID[:1], ids=combo_id, indirect=True)  # the checks, not the bots
 def test_validation_catches_broken_manifests(cluster, tmp_path):
     """The checks above can fail: a wrong field type, an unknown field, a missing resource file."""
     deployment = cluster.get("Deployment", "rasa")

@@ -32,7 +32,7 @@ LANGUAGE_BOTS = [
     {"language": "de", "rasa_version": "3.6", "nlu_pipeline": "light", "custom_actions": True},
     {"language": "es", "rasa_version": "2.8", "nlu_pipeline": "light", "custom_actions": True},
     {"language": "fr", "rasa_version": "3.6", "nlu_pipeline": "diet", "custom_actions": False},
-    {"language": "pt", "rasa_version": "2.8", "nlu_pipeline": "diet", "custom_actions": False},
+    {"language": "pt", "rasa_version": "2.8", "nlu_pipeline": "light", "custom_actions": False},
     {"language": "it", "rasa_version": "3.6", "nlu_pipeline": "light", "custom_actions": True},
 ]
 LANGUAGE_BOTS = [{**DEFAULTS, **answers} for answers in LANGUAGE_BOTS]
