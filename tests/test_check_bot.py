@@ -406,6 +406,14 @@ CASES = [
         "no location proxies /webhooks/telegram/webhook, where the telegram channel gets its messages",
     ),
     case(
+        "allowed-origins-with-a-wildcard",
+        ACTIONS_AND_DB,
+        replace(".env", "WEB_ALLOWED_ORIGINS=\n", "WEB_ALLOWED_ORIGINS=https://www.example.com, *\n"),
+        ".env",
+        "W104",
+        "'*' in WEB_ALLOWED_ORIGINS is not scheme://host[:port] (no path, no *)",
+    ),
+    case(
         "kubernetes-endpoints-drift-from-compose",
         KUBERNETES,
         replace("config/endpoints.yml", "port: 5432", "port: 5433"),

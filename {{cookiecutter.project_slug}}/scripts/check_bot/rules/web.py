@@ -1,12 +1,16 @@
 """web/: a page that talks socket.io needs Rasa's socketio channel; nginx proxies to Compose services,
-and the messengers' webhooks."""
+and the messengers' webhooks; the sites allowed to embed the chat are ones nginx accepts."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Iterator
 
 import bot_files
+import generate_env
 
 from ..core import Problem, rule
 from ..deploy import is_external, services, text_line
@@ -79,3 +83,33 @@ def nginx_proxies_channels(bot: Bot) -> Iterator[Problem]:
                 f"no location proxies {path}, where the {channel} channel gets its messages",
                 "add it to a location with proxy_pass http://rasa:5005 (the template's is 'location /webhooks/')",
             )
+
+
+@rule("W104", "WEB_ALLOWED_ORIGINS in .env is not a list of sites (scheme://host[:port]) nginx accepts")
+def allowed_origins(bot: Bot) -> Iterator[Problem]:
+    """Asks web/allowed-origins.sh itself (what the web service runs at start), so the rule and nginx
+    never disagree: a '*' or a path there stops the web service."""
+    env, script = bot.root / ".env", bot.root / "web" / "allowed-origins.sh"
+    origins = generate_env.settings(bot.text(env)).get("WEB_ALLOWED_ORIGINS", "") if env.is_file() else ""
+    if not origins.strip() or not script.is_file():
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            run = subprocess.run(
+                ["sh", str(script), str(Path(folder) / "allowed-origins.map")],
+                env={"WEB_ALLOWED_ORIGINS": origins, "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return  # no POSIX shell here: the web service still checks at start
+    if run.returncode != 0:
+        yield Problem(
+            "W104",
+            ".env",
+            text_line(bot.text(env), r"^WEB_ALLOWED_ORIGINS="),
+            run.stderr.strip().removeprefix("allowed-origins.sh: ") or "WEB_ALLOWED_ORIGINS is refused by nginx",
+            "write the sites that embed the chat as scheme://host[:port], separated by spaces or commas "
+            "(e.g. https://www.example.com), never '*'",
+        )
