@@ -14,7 +14,8 @@ through Rasa). A genuine "hello" lands there, the trained model answers it with 
 from domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API,
 Twilio REST, Mattermost API v4, Slack Web API, Graph API) with the right chat or user.
 
-The bot's own web/nginx.conf, in a real nginx, proxies Twilio's and Telegram's webhooks to it.
+The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
+tokens and bodies untouched (forged refused, genuine answered).
 
 Test-only changes, both in this test's copy: `utter_iamabot` gets a button (the bot answers with
 text only; Mattermost's button check needs one), and tests/harness/platform_redirect.py is put on
@@ -501,3 +502,35 @@ def test_telegram_through_the_bots_nginx(nginx, channels):
     assert post(f"{nginx}/webhooks/telegram/webhook", telegram_update(5151, "hello"), headers) == 200
     assert channels.stored("5151") == ["hello"]
     assert {"chat_id": "5151", "text": GREETING}.items() <= calls_to("/sendMessage")[-1].items()
+
+
+def test_mattermost_through_the_bots_nginx(nginx, channels):
+    url, headers = f"{nginx}/webhooks/mattermost/webhook", {"Content-Type": "application/json"}
+    assert post(url, mattermost_post("user-nginx", "wrong-token"), headers) == 403
+    assert channels.stored("user-nginx") == []
+    assert post(url, mattermost_post("user-nginx", channels.env["MATTERMOST_WEBHOOK_TOKEN"]), headers) == 200
+    assert channels.stored("user-nginx") == ["hello"]
+    assert {"channel_id": "channel-user-nginx", "message": GREETING}.items() <= calls_to("/api/v4/posts")[-1].items()
+
+
+def test_slack_through_the_bots_nginx(nginx, channels):
+    """Slack signs the raw body with a timestamp: nginx must pass both headers and the body untouched."""
+    body = slack_event("UNGINX", "hello")
+    assert post_slack(nginx, body, int(time.time()), secret="not-the-signing-secret") == 400
+    assert channels.stored("UNGINX") == []
+    assert post_slack(nginx, body, int(time.time())) == 200
+    deadline = time.monotonic() + 30
+    while not slack_posts("DUNGINX") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert channels.stored("UNGINX") == ["hello"]
+    assert [call["text"] for call in slack_posts("DUNGINX")] == [GREETING]
+
+
+def test_facebook_through_the_bots_nginx(nginx, channels):
+    """Meta signs the raw body: nginx must pass X-Hub-Signature and the body untouched."""
+    body = facebook_message("USERNGINX", "hello")
+    assert post_facebook(nginx, body, secret="not-the-app-secret") == (200, "not validated")
+    assert channels.stored("USERNGINX") == []
+    assert post_facebook(nginx, body) == (200, "success")
+    assert channels.stored("USERNGINX") == ["hello"]
+    assert [call["message"]["text"] for call in facebook_replies("USERNGINX")] == [GREETING]
