@@ -185,6 +185,7 @@ class Running:
 
 @pytest.fixture(scope="module")
 def channels(bot, settings) -> Running:
+    """One training and one `rasa run` (the bot's launcher, its credentials.yml, SQLite store) for the module."""
     model = rasa_cli.train(bot, bot.scratch / "models")
     store = stores.Store(kind="sqlite", bot=bot)
     endpoints, store_env = stores.local_endpoints(bot, store)
@@ -202,7 +203,7 @@ def channels(bot, settings) -> Running:
 def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(bot, settings, unset, message):
     """Better than an open door, or a door that refuses everyone: `rasa run` does not start."""
     argv = bot.rasa("run", "--enable-api", "-p", str(free_port()), "--credentials", "config/credentials.yml")
-    env = bot.run_env(f"missing-{unset}", {**settings, unset: ""})
+    env = bot.run_env(f"missing-{unset}", {**settings, unset: "", "RASA_HOST": LOCAL})  # never 0.0.0.0 if it starts
     result = subprocess.run(argv, cwd=bot.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, timeout=120, check=False)  # fmt: skip
     assert result.returncode != 0
