@@ -1,25 +1,34 @@
-"""Real Rasa 3.6: the bot's telegram, twilio and mattermost channels refuse forged webhooks, and
-Rasa's own slack and facebook channels do too with the bot's credentials.
+"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio and mattermost
+channels refuse forged webhooks, and Rasa's own slack and facebook channels do too with the bot's
+credentials; genuine ones get the bot's real answer.
 
-A bot with `channels=telegram, twilio, mattermost, slack, facebook` is baked. tests/harness/channel_server.py
-serves its config/credentials.yml in the Rasa venv with Rasa's own channel code and the bot's
-scripts/secure_channels.py, as `rasa run` would, with the bot's generated .env plus test tokens.
-Each platform's documented payload is posted as the platform sends it: signed with the twilio
-library (9.x here; the bot checks with the 8.x of Rasa's lock), slack_sdk's SignatureVerifier or
-Meta's documented HMAC, with Telegram's secret-token header, with Mattermost's outgoing-webhook
-token. A forged one is refused (403; Slack: Rasa's 400; Facebook: Rasa's 200 "not validated") and
-leaves nothing in the tracker store (a real SQLTrackerStore,
-read here with sqlite3). A genuine one lands there, and the reply reaches a local stand-in of the
-platform's API (Telegram Bot API, Twilio REST, Mattermost API v4, Slack Web API, Graph API) with
-the right chat or user and text.
+A bot with `channels=telegram, twilio, mattermost, slack, facebook` (light pipeline, SQLite tracker
+store, no action server) is baked and trained once; a real `rasa run` serves it through the bot's
+own launcher (scripts/rasa_run.py, as Compose starts it) with its own config/credentials.yml and its
+generated .env plus the test's tokens. Each platform's documented payload is posted as the platform
+sends it: signed with the twilio library (9.x here; the bot checks with the 8.x of Rasa's lock),
+slack_sdk's SignatureVerifier or Meta's documented HMAC, with Telegram's secret-token header, with
+Mattermost's outgoing-webhook token. A forged one is refused (403; Slack: Rasa's 400; Facebook:
+Rasa's 200 "not validated") and leaves nothing in the tracker store (read here with sqlite3, not
+through Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting
+from domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API,
+Twilio REST, Mattermost API v4, Slack Web API, Graph API) with the right chat or user.
 
-The bot's own web/nginx.conf, in a real nginx, proxies Twilio's and Telegram's webhooks to it.
+The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
+tokens and bodies untouched (forged refused, genuine answered).
 
-What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add), NLU
-and dialogue (no model is trained: the stand-in agent echoes the text; test_rasa_e2e.py proves
-conversations), and the Docker path (the Docker tier proves the web service's nginx). The REST
-base URLs of the twilio, slack_sdk and fbmessenger clients cannot be configured, so the helper
-points them at the stand-in (test only).
+Test-only changes, both in this test's copy: `utter_iamabot` gets a button (the bot answers with
+text only; Mattermost's button check needs one), and tests/harness/platform_redirect.py is put on
+the `rasa run`'s PYTHONPATH as sitecustomize.py: the twilio, slack_sdk and fbmessenger clients
+build the platforms' addresses themselves with no setting, so their requests to api.twilio.com,
+slack.com and graph.facebook.com are sent to the stand-in instead, unchanged otherwise (the test
+checks the paths those clients built). Telegram's and Mattermost's addresses are the bot's own
+settings (TELEGRAM_API_URL, MATTERMOST_URL).
+
+What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add, what
+their APIs accept), that the redirected clients would reach the real hosts (only the destination is
+changed, inside the test's process), and the Docker path (the Docker tier proves the web service's
+nginx).
 """
 
 from __future__ import annotations
@@ -28,30 +37,37 @@ import hashlib
 import hmac
 import http.server
 import json
-import sqlite3
+import shutil
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
 import generate_env
-from harness import fail_or_skip, venvs
+from harness import fail_or_skip, rasa_cli, stores, venvs
 from harness import web_chat as tools
-from harness.processes import LOCAL, free_port, http_json, serve
+from harness.bots import RasaProject, prepare
+from harness.processes import LOCAL, Service, free_port, http_json
+from harness.rasa_servers import rasa_server
 
 pytestmark = pytest.mark.rasa
 
-HELPER = Path(__file__).resolve().parent / "harness" / "channel_server.py"
+REDIRECT = Path(__file__).resolve().parent / "harness" / "platform_redirect.py"
+ANSWERS = {"channels": "telegram, twilio, mattermost, slack, facebook", "nlu_pipeline": "light",
+           "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
+GREETING = "Hi, how is it going?"  # the bot's utter_greet (domain.yml), its answer to "hello"
+BUTTON = {"title": "Great", "payload": "/mood_happy"}  # on utter_iamabot, in this test's copy only
 PUBLIC_URL = "https://bot.example.com"  # what the platforms would call (nginx or an ingress in front)
 BOT_USERNAME = "mood_test_bot"
-CHANNELS = "telegram, twilio, mattermost, slack, facebook"  # the bot's answer
 SECRETS = {
     "TELEGRAM_ACCESS_TOKEN": "123456789:AAtest-token_for-the-stand-in",
     "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
@@ -65,6 +81,10 @@ SECRETS = {
     "FACEBOOK_APP_SECRET": "facebook-app-secret-of-the-test",
     "FACEBOOK_PAGE_ACCESS_TOKEN": "facebook-page-token",
 }
+# The paths the twilio, slack_sdk and fbmessenger clients build, as the stand-in receives them.
+TWILIO_MESSAGES = f"/api.twilio.com/2010-04-01/Accounts/{SECRETS['TWILIO_ACCOUNT_SID']}/Messages.json"
+SLACK_POST = "/slack.com/api/chat.postMessage"
+GRAPH_MESSAGES = "/graph.facebook.com/v2.12/me/messages"  # fbmessenger 6.0's API version
 
 
 class PlatformAPI(http.server.BaseHTTPRequestHandler):
@@ -85,6 +105,7 @@ class PlatformAPI(http.server.BaseHTTPRequestHandler):
 
     @staticmethod
     def reply(path: str) -> tuple[int, dict]:
+        path = urllib.parse.urlparse(path).path
         if path.endswith("/getMe"):
             return 200, {"ok": True, "result": {"id": 123456789, "is_bot": True, "first_name": "Mood",
                                                 "username": BOT_USERNAME}}  # fmt: skip
@@ -97,6 +118,8 @@ class PlatformAPI(http.server.BaseHTTPRequestHandler):
             return 200, {"ok": True, "channel": "D024BE91L", "ts": "1355517524.000000"}
         if path.endswith("/Messages.json"):  # Twilio REST: the message resource
             return 201, {"sid": "SM" + "1" * 32, "status": "queued", "body": "", "num_segments": "1"}
+        if path.endswith("/me/messages"):  # Graph API: Send API
+            return 200, {"recipient_id": "USER", "message_id": "mid.1"}
         return 201, {"id": "post-id"}  # Mattermost: POST /api/v4/posts
 
     def _answer(self, status: int, body: dict) -> None:
@@ -113,6 +136,7 @@ class PlatformAPI(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def platform_api():
+    PlatformAPI.calls.clear()
     server = http.server.ThreadingHTTPServer((LOCAL, 0), PlatformAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://{LOCAL}:{server.server_address[1]}"
@@ -120,28 +144,53 @@ def platform_api():
 
 
 @pytest.fixture(scope="module")
-def channels(bake_once, platform_api, tmp_path_factory):
-    """The helper serving the bot's channels: (url, the bot's .env with the test's tokens, tracker DB, service)."""
-    bot = bake_once(channels=CHANNELS)
+def bot(tmp_path_factory) -> RasaProject:
+    """The baked bot, with one button on utter_iamabot (this copy only: the bot answers with text)."""
     try:
-        venv = venvs.rasa_venv(bot.path)
+        bot = prepare(ANSWERS, tmp_path_factory.mktemp("channels"))
     except venvs.ToolchainUnavailable as exc:
         venvs.unavailable(exc)
-    scratch = tmp_path_factory.mktemp("channels")
+    domain = yaml.safe_load((bot.path / "domain.yml").read_text(encoding="utf-8"))
+    domain["responses"]["utter_iamabot"][0]["buttons"] = [BUTTON]
+    (bot.path / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    return bot
+
+
+@pytest.fixture(scope="module")
+def settings(bot, platform_api) -> dict[str, str]:
+    """The `rasa run`'s environment: the bot's generated .env, the platforms' tokens, the stand-in's
+    address (Telegram's and Mattermost's settings; the test-only redirect for the others)."""
+    overlay = bot.scratch / "platform-redirect"
+    overlay.mkdir(exist_ok=True)
+    shutil.copyfile(REDIRECT, overlay / "sitecustomize.py")
     apis = {"TELEGRAM_API_URL": platform_api, "MATTERMOST_URL": f"{platform_api}/api/v4",
-            "TWILIO_API_URL": platform_api, "SLACK_API_URL": f"{platform_api}/slack/",
-            "FACEBOOK_API_URL": f"{platform_api}/facebook"}  # fmt: skip
-    env = {**generate_env.settings(bot.text(".env")), **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL, **apis, "NO_PROXY": "*"}
-    port, database = free_port(), scratch / "tracker.db"
-    url = f"http://{LOCAL}:{port}"
-    argv = [str(venv / "bin" / "python"), str(HELPER), str(bot.path), str(port), str(database)]
+            "PLATFORM_STAND_IN_URL": platform_api, "PYTHONPATH": str(overlay)}  # fmt: skip
+    env = generate_env.settings((bot.path / ".env").read_text(encoding="utf-8"))
+    return {**env, **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL, **apis, "NO_PROXY": "*"}
 
-    def ready(_service) -> bool:
-        return http_json(f"{url}/webhooks/rest/", timeout=5)[0] == 200
 
-    with serve("channels", argv, cwd=bot.path, env={**venvs.rasa_env(scratch, venv=venv), **env},
-               log=scratch / "channels.log", url=url, ready=ready, timeout=120) as service:  # fmt: skip
-        yield service.url, env, database, service
+@dataclass
+class Running:
+    """The bot's `rasa run`: its URL and process, the env it was given, its tracker store."""
+
+    url: str
+    env: dict[str, str]
+    store: stores.Store
+    service: Service
+
+    def stored(self, sender: str) -> list[str]:
+        """The user messages of one conversation, read from the SQLite file itself."""
+        return self.store.user_texts(sender)
+
+
+@pytest.fixture(scope="module")
+def channels(bot, settings) -> Running:
+    """One training and one `rasa run` (the bot's launcher, its credentials.yml, SQLite store) for the module."""
+    model = rasa_cli.train(bot, bot.scratch / "models")
+    store = stores.Store(kind="sqlite", bot=bot)
+    endpoints, store_env = stores.local_endpoints(bot, store)
+    with rasa_server(bot, model, endpoints, env={**store_env, **settings}) as service:
+        yield Running(url=service.url, env=settings, store=store, service=service)
 
 
 @pytest.mark.parametrize(
@@ -151,14 +200,14 @@ def channels(bake_once, platform_api, tmp_path_factory):
         ("BOT_PUBLIC_URL", "twilio: webhook_url '/webhooks/twilio/webhook' is not the full URL Twilio signs"),
     ],
 )
-def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(channels, tmp_path, unset, message):
-    """Better than an open door, or a door that refuses everyone: the bot does not start."""
-    _, env, _, service = channels
-    argv = service.process.args[:3] + [str(free_port()), str(tmp_path / "tracker.db")]
-    run_env = {**venvs.rasa_env(tmp_path, venv=Path(argv[0]).parent.parent), **env, unset: ""}
-    result = subprocess.run(argv, env=run_env, capture_output=True, text=True, timeout=120, check=False)
+def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(bot, settings, unset, message):
+    """Better than an open door, or a door that refuses everyone: `rasa run` does not start."""
+    argv = bot.rasa("run", "--enable-api", "-p", str(free_port()), "--credentials", "config/credentials.yml")
+    env = bot.run_env(f"missing-{unset}", {**settings, unset: "", "RASA_HOST": LOCAL})  # never 0.0.0.0 if it starts
+    result = subprocess.run(argv, cwd=bot.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=120, check=False)  # fmt: skip
     assert result.returncode != 0
-    assert message in result.stderr
+    assert message in result.stdout
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
@@ -168,13 +217,6 @@ def post(url: str, body: bytes, headers: dict) -> int:
             return answer.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def stored_texts(database: Path, sender: str) -> list[str]:
-    """The user messages of one conversation, read from the tracker store's own table."""
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,))
-        return [json.loads(data)["text"] for (data,) in rows]
 
 
 def calls_to(suffix: str) -> list[dict]:
@@ -193,7 +235,7 @@ def telegram_update(chat_id: int, text: str) -> bytes:
 
 
 def test_telegram_webhook_is_registered_with_the_secret_token(channels):
-    _, env, _, _ = channels
+    env = channels.env
     registered = calls_to("/setWebhook")
     assert registered == [
         {"url": f"{PUBLIC_URL}/webhooks/telegram/webhook", "secret_token": env["TELEGRAM_SECRET_TOKEN"]}
@@ -203,22 +245,21 @@ def test_telegram_webhook_is_registered_with_the_secret_token(channels):
 
 @pytest.mark.parametrize("header", [None, "", "wrong-token"], ids=["no-header", "empty", "wrong"])
 def test_telegram_refuses_an_update_without_the_secret_token(channels, header):
-    url, env, database, _ = channels
     chat_id = 9001 + [None, "", "wrong-token"].index(header)
     headers = {"Content-Type": "application/json"}
     if header is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = header
-    assert post(f"{url}/webhooks/telegram/webhook", telegram_update(chat_id, "hello"), headers) == 403
-    assert stored_texts(database, str(chat_id)) == []
+    assert post(f"{channels.url}/webhooks/telegram/webhook", telegram_update(chat_id, "hello"), headers) == 403
+    assert channels.stored(str(chat_id)) == []
     assert not [call for call in calls_to("/sendMessage") if str(call.get("chat_id")) == str(chat_id)]
 
 
 def test_telegram_update_with_the_secret_token_reaches_the_bot(channels):
-    url, env, database, _ = channels
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": env["TELEGRAM_SECRET_TOKEN"]}
-    assert post(f"{url}/webhooks/telegram/webhook", telegram_update(4242, "hello"), headers) == 200
-    assert stored_texts(database, "4242") == ["hello"]
-    assert {"chat_id": "4242", "text": "echo: hello"}.items() <= calls_to("/sendMessage")[-1].items()
+    token = channels.env["TELEGRAM_SECRET_TOKEN"]
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": token}
+    assert post(f"{channels.url}/webhooks/telegram/webhook", telegram_update(4242, "hello"), headers) == 200
+    assert channels.stored("4242") == ["hello"]
+    assert {"chat_id": "4242", "text": GREETING}.items() <= calls_to("/sendMessage")[-1].items()
 
 
 # --- Twilio (SMS and WhatsApp) ----------------------------------------------------------------
@@ -239,7 +280,6 @@ def post_twilio(url: str, params: dict, signature: str | None) -> int:
 
 @pytest.mark.parametrize("forgery", ["no-signature", "wrong-token", "other-url", "changed-body"])
 def test_twilio_refuses_a_message_without_its_signature(channels, forgery):
-    url, _, database, _ = channels
     sender = f"whatsapp:+1415555{['no-signature', 'wrong-token', 'other-url', 'changed-body'].index(forgery):04d}"
     params = twilio_message(sender, "hello")
     webhook = f"{PUBLIC_URL}/webhooks/twilio/webhook"
@@ -251,22 +291,21 @@ def test_twilio_refuses_a_message_without_its_signature(channels, forgery):
     }[forgery]
     if forgery == "changed-body":
         params = {**params, "Body": "something else"}
-    assert post_twilio(url, params, signature) == 403
-    assert stored_texts(database, sender) == []
+    assert post_twilio(channels.url, params, signature) == 403
+    assert channels.stored(sender) == []
     assert not [call for call in calls_to("/Messages.json") if call.get("To") == sender]
 
 
 def test_twilio_message_signed_by_twilio_reaches_the_bot(channels):
-    url, _, database, _ = channels
     sender = "whatsapp:+14155550100"
     params = twilio_message(sender, "hello")
     signature = RequestValidator(SECRETS["TWILIO_AUTH_TOKEN"]).compute_signature(
         f"{PUBLIC_URL}/webhooks/twilio/webhook", params
     )
-    assert post_twilio(url, params, signature) == 204
-    assert stored_texts(database, sender) == ["hello"]
-    sent = calls_to(f"/2010-04-01/Accounts/{SECRETS['TWILIO_ACCOUNT_SID']}/Messages.json")
-    assert {"To": sender, "From": SECRETS["TWILIO_NUMBER"], "Body": "echo: hello"}.items() <= sent[-1].items()
+    assert post_twilio(channels.url, params, signature) == 204
+    assert channels.stored(sender) == ["hello"]
+    sent = calls_to(TWILIO_MESSAGES)  # the twilio client's own URL for the account's messages
+    assert {"To": sender, "From": SECRETS["TWILIO_NUMBER"], "Body": GREETING}.items() <= sent[-1].items()
 
 
 # --- Mattermost -------------------------------------------------------------------------------
@@ -284,51 +323,56 @@ def mattermost_post(user_id: str, token: str | None, **extra) -> bytes:
 
 @pytest.mark.parametrize("token", [None, "", "wrong-token"], ids=["no-token", "empty", "wrong"])
 def test_mattermost_refuses_a_post_without_the_webhook_token(channels, token):
-    url, _, database, _ = channels
     user = f"forger-{token}"
     headers = {"Content-Type": "application/json"}
-    assert post(f"{url}/webhooks/mattermost/webhook", mattermost_post(user, token), headers) == 403
-    assert stored_texts(database, user) == []
+    assert post(f"{channels.url}/webhooks/mattermost/webhook", mattermost_post(user, token), headers) == 403
+    assert channels.stored(user) == []
+    assert not [call for call in calls_to("/api/v4/posts") if call.get("channel_id") == f"channel-{user}"]
 
 
 def test_mattermost_post_with_the_webhook_token_reaches_the_bot(channels):
-    url, env, database, _ = channels
-    body = mattermost_post("user-1", env["MATTERMOST_WEBHOOK_TOKEN"])
-    assert post(f"{url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
-    assert stored_texts(database, "user-1") == ["hello"]
-    assert {"channel_id": "channel-user-1", "message": "echo: hello"}.items() <= calls_to("/api/v4/posts")[-1].items()
+    body = mattermost_post("user-1", channels.env["MATTERMOST_WEBHOOK_TOKEN"])
+    assert post(f"{channels.url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
+    assert channels.stored("user-1") == ["hello"]
+    assert {"channel_id": "channel-user-1", "message": GREETING}.items() <= calls_to("/api/v4/posts")[-1].items()
 
 
 def test_mattermost_buttons_carry_the_webhook_token(channels):
-    """The bot's buttons post their clicks back with the token, so genuine clicks pass the check."""
-    url, env, _, _ = channels
-    body = mattermost_post("user-3", env["MATTERMOST_WEBHOOK_TOKEN"], text="@moodbot buttons")
-    assert post(f"{url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
+    """The bot's buttons post their clicks back with the token, so genuine clicks pass the check.
+    "/bot_challenge" is Rasa's intent syntax: the rule answers utter_iamabot, the one with a button here."""
+    token = channels.env["MATTERMOST_WEBHOOK_TOKEN"]
+    body = mattermost_post("user-3", token, text="@moodbot /bot_challenge")
+    assert post(f"{channels.url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
     (action,) = calls_to("/api/v4/posts")[-1]["props"]["attachments"][0]["actions"]
-    context = {"action": "/mood_great", "token": env["MATTERMOST_WEBHOOK_TOKEN"]}
+    context = {"action": BUTTON["payload"], "token": token}
     assert action["integration"] == {"url": f"{PUBLIC_URL}/webhooks/mattermost/webhook", "context": context}
 
 
 def test_mattermost_button_click_needs_the_token_in_its_context(channels):
     """Mattermost signs no button click: the bot's buttons carry the token in their context."""
-    url, env, database, _ = channels
-    headers = {"Content-Type": "application/json"}
+    url, headers = f"{channels.url}/webhooks/mattermost/webhook", {"Content-Type": "application/json"}
     click = {"user_id": "user-2", "channel_id": "channel-user-2", "context": {"action": "/greet"}}
-    assert post(f"{url}/webhooks/mattermost/webhook", json.dumps(click).encode(), headers) == 403
-    assert stored_texts(database, "user-2") == []
-    click["context"]["token"] = env["MATTERMOST_WEBHOOK_TOKEN"]
-    assert post(f"{url}/webhooks/mattermost/webhook", json.dumps(click).encode(), headers) == 200
-    assert stored_texts(database, "user-2") == ["/greet"]
+    assert post(url, json.dumps(click).encode(), headers) == 403
+    assert channels.stored("user-2") == []
+    click["context"]["token"] = channels.env["MATTERMOST_WEBHOOK_TOKEN"]
+    assert post(url, json.dumps(click).encode(), headers) == 200
+    assert channels.stored("user-2") == ["/greet"]
+    assert {"channel_id": "channel-user-2", "message": GREETING}.items() <= calls_to("/api/v4/posts")[-1].items()
 
 
 def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
-    """The helper builds the channels as the bot's launcher makes Rasa build them."""
-    log = channels[3].log_text()
-    built = dict(item.split("=") for item in log.split("channels: ", 1)[1].splitlines()[0].split())
-    secured = {name: "secure_channels" for name in ("telegram", "twilio", "mattermost")}
-    rasa = {name: f"rasa.core.channels.{name}" for name in ("rest", "slack", "facebook")}
-    rasa["socketio"] = "socketio_channel"
-    assert built == {**rasa, **secured}
+    """`rasa run`, started by the bot's launcher, serves each channel of credentials.yml, and the
+    refusals of telegram, twilio and mattermost are logged by the bot's scripts/secure_channels.py."""
+    for name in ("rest", "socketio", "telegram", "twilio", "mattermost", "slack", "facebook"):
+        assert http_json(f"{channels.url}/webhooks/{name}/") == (200, {"status": "ok"}), name
+    json_type, form_type = {"Content-Type": "application/json"}, {"Content-Type": "application/x-www-form-urlencoded"}
+    forged = {"telegram": (telegram_update(7001, "hello"), json_type),
+              "twilio": (urllib.parse.urlencode(twilio_message("+14155557001", "hello")).encode(), form_type),
+              "mattermost": (mattermost_post("forger-log", "wrong-token"), json_type)}  # fmt: skip
+    for name, (body, headers) in forged.items():
+        assert post(f"{channels.url}/webhooks/{name}/webhook", body, headers) == 403
+        refusal = f"secure_channels - {name}: refused a webhook without a valid signature or token"
+        assert refusal in " ".join(channels.service.log_text().split()), name
 
 
 # --- Slack: Rasa's own check, with the bot's credentials ---------------------------------------
@@ -350,28 +394,31 @@ def post_slack(url: str, body: bytes, timestamp: int, secret: str = SECRETS["SLA
     return post(f"{url}/webhooks/slack/webhook", body, headers)
 
 
+def slack_posts(channel: str) -> list[dict]:
+    return [call for call in calls_to(SLACK_POST) if call.get("channel") == channel]
+
+
 @pytest.mark.parametrize("forgery", ["wrong-secret", "ten-minutes-old"])
 def test_slack_refuses_an_event_without_its_signature(channels, forgery):
-    url, _, database, _ = channels
     user = f"UFORGED{forgery.upper().replace('-', '')}"
     if forgery == "wrong-secret":
-        status = post_slack(url, slack_event(user, "hello"), int(time.time()), secret="not-the-signing-secret")
+        status = post_slack(channels.url, slack_event(user, "hello"), int(time.time()), secret="not-the-signing-secret")
     else:
-        status = post_slack(url, slack_event(user, "hello"), int(time.time()) - 600)
+        status = post_slack(channels.url, slack_event(user, "hello"), int(time.time()) - 600)
     assert status == 400  # Rasa's own answer to an unsigned Slack request
-    assert stored_texts(database, user) == []
+    assert channels.stored(user) == []
+    assert slack_posts(f"D{user}") == []
 
 
 def test_slack_event_signed_by_slack_reaches_the_bot(channels):
-    url, _, database, _ = channels
-    assert post_slack(url, slack_event("U2147483697", "hello"), int(time.time())) == 200
+    assert post_slack(channels.url, slack_event("U2147483697", "hello"), int(time.time())) == 200
     # Rasa answers Slack at once and handles the message in a background task (Slack wants 3 s).
     deadline = time.monotonic() + 30
-    while not calls_to("/slack/chat.postMessage") and time.monotonic() < deadline:
+    while not slack_posts("DU2147483697") and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert stored_texts(database, "U2147483697") == ["hello"]
-    sent = calls_to("/slack/chat.postMessage")
-    assert sent and {"channel": "DU2147483697", "text": "echo: hello"}.items() <= sent[-1].items()
+    assert channels.stored("U2147483697") == ["hello"]
+    sent = slack_posts("DU2147483697")  # slack_sdk's own URL for chat.postMessage
+    assert sent and sent[-1]["text"] == GREETING
 
 
 # --- Facebook Messenger: Rasa's own check, with the bot's credentials --------------------------
@@ -395,61 +442,96 @@ def post_facebook(url: str, body: bytes, secret: str = SECRETS["FACEBOOK_APP_SEC
         return answer.status, answer.read().decode()
 
 
+def facebook_replies(user: str) -> list[dict]:
+    """The Send API calls with a message (not a sender action) to one user."""
+    return [call for call in calls_to(GRAPH_MESSAGES) if "message" in call and call["recipient"] == {"id": user}]
+
+
 def test_facebook_webhook_verification_uses_the_bots_random_verify_token(channels):
-    url, env, _, _ = channels
-    query = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": env["FACEBOOK_VERIFY_TOKEN"],
-                                    "hub.challenge": "1158201444"})  # fmt: skip
-    assert http_json(f"{url}/webhooks/facebook/webhook?{query}") == (200, 1158201444)
-    wrong = query.replace(env["FACEBOOK_VERIFY_TOKEN"], "guess")
-    assert http_json(f"{url}/webhooks/facebook/webhook?{wrong}") == (200, "failure, invalid token")
+    token = channels.env["FACEBOOK_VERIFY_TOKEN"]
+    query = urllib.parse.urlencode({"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"})
+    assert http_json(f"{channels.url}/webhooks/facebook/webhook?{query}") == (200, 1158201444)
+    wrong = query.replace(token, "guess")
+    assert http_json(f"{channels.url}/webhooks/facebook/webhook?{wrong}") == (200, "failure, invalid token")
 
 
 def test_facebook_refuses_a_message_without_its_signature(channels):
-    url, _, database, _ = channels
-    assert post_facebook(url, facebook_message("FORGER", "hello"), secret="not-the-app-secret") == (
-        200,
-        "not validated",
-    )
-    assert stored_texts(database, "FORGER") == []
+    forged = post_facebook(channels.url, facebook_message("FORGER", "hello"), secret="not-the-app-secret")
+    assert forged == (200, "not validated")
+    assert channels.stored("FORGER") == []
+    assert facebook_replies("FORGER") == []
 
 
 def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
-    url, _, database, _ = channels
-    assert post_facebook(url, facebook_message("USER42", "hello")) == (200, "success")
-    assert stored_texts(database, "USER42") == ["hello"]
-    sent = [call for call in calls_to("/facebook/me/messages") if "message" in call]
-    assert sent and sent[-1]["recipient"] == {"id": "USER42"} and sent[-1]["message"]["text"] == "echo: hello"
+    assert post_facebook(channels.url, facebook_message("USER42", "hello")) == (200, "success")
+    assert channels.stored("USER42") == ["hello"]
+    sent = facebook_replies("USER42")  # fbmessenger's own Graph API URL
+    assert sent and sent[-1]["message"]["text"] == GREETING
 
 
 # --- Through the bot's web/nginx.conf, as the platforms reach the bot behind the web service --------
 
 
 @pytest.fixture(scope="module")
-def nginx(channels, bake_once, tmp_path_factory):
+def nginx(channels, bot, tmp_path_factory):
     try:
         tools.debian_programs(tools.NGINX)
     except tools.MissingTool as error:
         fail_or_skip("real-Rasa tier", str(error))
-    bot = bake_once(channels=CHANNELS)
-    with tools.local_nginx(bot.path / "web", channels[0], tmp_path_factory.mktemp("nginx")) as server:
+    with tools.local_nginx(bot.path / "web", channels.url, tmp_path_factory.mktemp("nginx")) as server:
         yield server.url
 
 
 def test_twilio_through_the_bots_nginx(nginx, channels):
     """nginx passes the signature and the form untouched; the bot checks them against BOT_PUBLIC_URL."""
-    _, _, database, _ = channels
     sender, webhook = "+14155550199", f"{PUBLIC_URL}/webhooks/twilio/webhook"
-    params = twilio_message(sender, "via nginx")
+    params = twilio_message(sender, "hello")
     forged = RequestValidator("not-the-auth-token").compute_signature(webhook, params)
     assert post_twilio(nginx, params, forged) == 403
-    assert stored_texts(database, sender) == []
+    assert channels.stored(sender) == []
     signature = RequestValidator(SECRETS["TWILIO_AUTH_TOKEN"]).compute_signature(webhook, params)
     assert post_twilio(nginx, params, signature) == 204
-    assert stored_texts(database, sender) == ["via nginx"]
+    assert channels.stored(sender) == ["hello"]
+    assert {"To": sender, "Body": GREETING}.items() <= calls_to(TWILIO_MESSAGES)[-1].items()
 
 
 def test_telegram_through_the_bots_nginx(nginx, channels):
-    _, env, database, _ = channels
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": env["TELEGRAM_SECRET_TOKEN"]}
-    assert post(f"{nginx}/webhooks/telegram/webhook", telegram_update(5151, "via nginx"), headers) == 200
-    assert stored_texts(database, "5151") == ["via nginx"]
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong-token"}
+    assert post(f"{nginx}/webhooks/telegram/webhook", telegram_update(5151, "hello"), headers) == 403
+    assert channels.stored("5151") == []
+    headers["X-Telegram-Bot-Api-Secret-Token"] = channels.env["TELEGRAM_SECRET_TOKEN"]
+    assert post(f"{nginx}/webhooks/telegram/webhook", telegram_update(5151, "hello"), headers) == 200
+    assert channels.stored("5151") == ["hello"]
+    assert {"chat_id": "5151", "text": GREETING}.items() <= calls_to("/sendMessage")[-1].items()
+
+
+def test_mattermost_through_the_bots_nginx(nginx, channels):
+    url, headers = f"{nginx}/webhooks/mattermost/webhook", {"Content-Type": "application/json"}
+    assert post(url, mattermost_post("user-nginx", "wrong-token"), headers) == 403
+    assert channels.stored("user-nginx") == []
+    assert post(url, mattermost_post("user-nginx", channels.env["MATTERMOST_WEBHOOK_TOKEN"]), headers) == 200
+    assert channels.stored("user-nginx") == ["hello"]
+    assert {"channel_id": "channel-user-nginx", "message": GREETING}.items() <= calls_to("/api/v4/posts")[-1].items()
+
+
+def test_slack_through_the_bots_nginx(nginx, channels):
+    """Slack signs the raw body with a timestamp: nginx must pass both headers and the body untouched."""
+    body = slack_event("UNGINX", "hello")
+    assert post_slack(nginx, body, int(time.time()), secret="not-the-signing-secret") == 400
+    assert channels.stored("UNGINX") == []
+    assert post_slack(nginx, body, int(time.time())) == 200
+    deadline = time.monotonic() + 30
+    while not slack_posts("DUNGINX") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert channels.stored("UNGINX") == ["hello"]
+    assert [call["text"] for call in slack_posts("DUNGINX")] == [GREETING]
+
+
+def test_facebook_through_the_bots_nginx(nginx, channels):
+    """Meta signs the raw body: nginx must pass X-Hub-Signature and the body untouched."""
+    body = facebook_message("USERNGINX", "hello")
+    assert post_facebook(nginx, body, secret="not-the-app-secret") == (200, "not validated")
+    assert channels.stored("USERNGINX") == []
+    assert post_facebook(nginx, body) == (200, "success")
+    assert channels.stored("USERNGINX") == ["hello"]
+    assert [call["message"]["text"] for call in facebook_replies("USERNGINX")] == [GREETING]
