@@ -120,6 +120,10 @@ def add_service(name: str, image: str) -> Callable[[dict], None]:
     return lambda compose: compose["services"].update({name: {"image": image}})
 
 
+def drop_component(name: str) -> Callable[[dict], None]:
+    return lambda config: config.update(pipeline=[c for c in config["pipeline"] if c["name"] != name])
+
+
 def drop_action_server(compose: dict) -> None:
     del compose["services"]["action_server"]
     del compose["services"]["rasa"]["depends_on"]["action_server"]
@@ -474,6 +478,18 @@ CASES = [
         "marks entity 'being', which domain.yml does not declare",
     ),
     case(
+        "entity-no-extractor",
+        ACTIONS_AND_DB,
+        combine(
+            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
+            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
+        ),
+        "data/nlu.yml",
+        "P107",
+        "an example of 'bot_challenge' annotates entity 'being', which no pipeline component extracts",
+    ),
+    case(
         "domain-duplicated-key",
         ACTIONS_AND_DB,
         append("domain.yml", "\nintents:\n  - greet\n"),
@@ -680,6 +696,20 @@ FIXES = [
         f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}'",
         change_yaml("docker-compose.yml", add_service("duckling", DUCKLING_IMAGE)),
         id="duckling-without-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        combine(
+            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
+            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
+        ),
+        "add '- name: CRFEntityExtractor' before EntitySynonymMapper",
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].insert(-2, {"name": "CRFEntityExtractor"}),
+        ),  # fmt: skip
+        id="entity-no-extractor",
     ),
     pytest.param(
         NO_WEB_CHAT,
