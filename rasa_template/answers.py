@@ -74,9 +74,10 @@ def with_derived(answers: dict) -> dict:
         result["shared_store"] = store in SHARED_STORES
         result["database"] = store if result["shared_store"] else ""  # also its Compose service's name
         result["file_store"] = store in ("sqlite", "custom")  # a file in the rasa-state volume
-        # The Compose services Rasa waits for, in order.
+        # The Compose services config/endpoints.yml names, and those Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
-        result["rasa_depends_on"] = actions + ([store] if result["shared_store"] else [])
+        result["endpoint_services"] = actions + ([store] if result["shared_store"] else [])
+        result["rasa_depends_on"] = result["endpoint_services"] + (["duckling"] if result.get("duckling") is True else [])
     return result
 
 

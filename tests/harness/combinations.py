@@ -22,12 +22,12 @@ CHOICES: dict[str, list] = {
     if not key.startswith("_") and (isinstance(value, list) or isinstance(value, bool))
 }
 DATABASE_STORES = {"postgres", "redis", "mongo"}
-# Prompts that change a few files only: the full product keeps their default (six languages and the
-# chat page would multiply it by twelve); secondary_combinations() bakes each of their other values
-# with every value of every other prompt.
+# Prompts that change a few files only: the full product keeps their default (six languages, the
+# chat page and Duckling would multiply it by 24); secondary_combinations() bakes each of their other
+# values with every value of every other prompt.
 LANGUAGE = "language"
 DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
-SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, "web_chat": COOKIECUTTER_JSON["web_chat"]}
+SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, **{key: COOKIECUTTER_JSON[key] for key in ("web_chat", "duckling")}}
 SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
