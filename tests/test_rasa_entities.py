@@ -89,14 +89,14 @@ def test_light_extracts_marked_entities_and_asks_the_duckling_of_the_environment
 
     script = tmp_path / "parse.py"
     script.write_text(PARSE)
-    texts = ["my name is Gustav", "call me Bobby", "hello there"]
+    texts = ["call me Gustav", "my name's Bobby", "hello there"]
     env = {"RASA_DUCKLING_HTTP_URL": duckling_stand_in}
     result = rasa_cli.run(bot, "python", str(script), str(model), *texts, label="parse", env=env).check()
     parsed = json.loads(next(line for line in result.output.splitlines() if line.startswith("PARSED "))[7:])
 
     found = [{(e["entity"], str(e["value"]), e["extractor"]) for e in p["entities"]} for p in parsed]
     duckling = ("number", "2", "DucklingEntityExtractor")
-    assert found[0] == {("name", "Gustav", "CRFEntityExtractor"), duckling}, "a name only the lookup table lists"
+    assert found[0] == {("name", "Gustav", "CRFEntityExtractor"), duckling}, "a name only the lookup table has"
     assert found[1] == {("name", "Bob", "CRFEntityExtractor"), duckling}, "the synonym maps Bobby to Bob"
     assert found[2] == {duckling}
     assert [p["intent"]["name"] for p in parsed[:2]] == ["tell_name", "tell_name"]
