@@ -77,7 +77,8 @@ def with_derived(answers: dict) -> dict:
         # The Compose services config/endpoints.yml names, and those Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
         result["endpoint_services"] = actions + ([store] if result["shared_store"] else [])
-        result["rasa_depends_on"] = result["endpoint_services"] + (["duckling"] if result.get("duckling") is True else [])
+        duckling = ["duckling"] if result.get("duckling") is True else []
+        result["rasa_depends_on"] = result["endpoint_services"] + duckling
     return result
 
 

@@ -52,7 +52,7 @@ print("PARSED " + json.dumps([asyncio.run(agent.parse_message(text)) for text in
 class StandIn(BaseHTTPRequestHandler):
     requests: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         StandIn.requests.append({"path": self.path, **{k: v[0] for k, v in parse_qs(body).items()}})
         reply = json.dumps([NUMBER]).encode()
