@@ -64,6 +64,20 @@ def test_rendering_again_never_deletes_a_users_file(tmp_path, first, then, own_f
     assert f"Kept your own files in what your answers leave out: {own_file}" in again.stdout
 
 
+def test_turning_duckling_off_removes_its_manifests_and_service_only(tmp_path):
+    cluster = ["tracker_store=postgres", "kubernetes=yes"]
+    render(tmp_path, *cluster, "duckling=yes")
+    bot = tmp_path / "mood_bot"
+    base = bot / "deploy" / "kubernetes" / "base"
+    (base / "my-patch.yaml").write_text("mine\n")
+    again = render(tmp_path, *cluster, "duckling=no", again=True)
+    manifests = [f"deploy/kubernetes/base/duckling-{kind}.yaml" for kind in ("deployment", "service")]
+    assert f"Removed what your answers no longer ask for: {', '.join(manifests)}" in again.stdout
+    assert not any((bot / manifest).exists() for manifest in manifests)
+    assert (base / "my-patch.yaml").read_text() == "mine\n"
+    assert "duckling" not in (bot / "docker-compose.yml").read_text()
+
+
 def test_copy_without_render_lists_files_never_folders():
     """cookiecutter -f deletes a _copy_without_render folder whole (user files too) before copying it."""
     patterns = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_copy_without_render"]
