@@ -159,6 +159,11 @@ def errors(answers: dict) -> list[str]:
     return slug_errors(answers.get("project_slug")) + problems
 
 
+def default_answers() -> dict:
+    """cookiecutter.json's defaults: what a bot made before a prompt existed behaves as."""
+    return {key: TEMPLATE[key][0] if isinstance(TEMPLATE[key], list) else TEMPLATE[key] for key in PUBLIC_KEYS}
+
+
 def public_answers(answers: dict) -> dict:
     """The answers as .cookiecutter.json keeps them: cookiecutter.json's public keys, normalised."""
     derived = with_derived(answers)
