@@ -47,6 +47,8 @@ def unselected(answers: dict) -> list[str]:
         paths.append("addons")
     if answers["tracker_store"] == "redis":  # the tracker store's Redis holds the locks too
         paths += [f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml"]
+    if answers["starter_skill"] != "form" or not answers["custom_actions"]:
+        paths += ["actions/forms.py", "tests/test_forms.py"]
     if not answers["duckling"]:
         paths += [f"{CLUSTER}/duckling-deployment.yaml", f"{CLUSTER}/duckling-service.yaml"]
     if not answers["kubernetes"]:

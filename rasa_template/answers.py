@@ -145,6 +145,12 @@ def combination_errors(answers: dict) -> list[str]:
             f"language={spacy_languages} only (you chose {answers['language']!r}): answer "
             f"nlu_pipeline=light | diet, or language={spacy_languages}."
         )
+    if answers["starter_skill"] == "form" and answers["data_format"] == "markdown":
+        errors.append(
+            "starter_skill=form needs rasa_version=3.6: the form's rules and test stories hold active_loop "
+            "and slot_was_set steps, which the Rasa 2.8 Markdown data this template writes cannot hold: answer "
+            "rasa_version=3.6, or starter_skill=none."
+        )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
     return errors

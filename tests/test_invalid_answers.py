@@ -141,3 +141,9 @@ def test_replay_booleans_in_every_spelling_cookiecutter_accepts(tmp_path, spelli
     bot = tmp_path / "out" / "mood_bot"
     assert not (bot / "actions").exists() and not (bot / "deploy").exists()
     assert json.loads((bot / ".cookiecutter.json").read_text())["cookiecutter"]["custom_actions"] is False
+
+
+def test_the_form_starter_needs_rasa_3_6(tmp_path):
+    result = run_cookiecutter(tmp_path, "rasa_version=2.8", "starter_skill=form")
+    assert_rejected(tmp_path, result, "starter_skill=form needs rasa_version=3.6")
+    assert "answer rasa_version=3.6, or starter_skill=none" in result.stdout

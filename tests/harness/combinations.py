@@ -28,16 +28,19 @@ DATABASE_STORES = {"postgres", "redis", "mongo"}
 LANGUAGE = "language"
 DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
 SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, **{key: COOKIECUTTER_JSON[key] for key in ("web_chat", "duckling")}}
+SECONDARY["starter_skill"] = COOKIECUTTER_JSON["starter_skill"][0]
 SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
 def is_valid(answers: dict) -> bool:
     """The supported combinations: mongo-express only makes sense beside MongoDB, spaCy needs an
-    official image for the language, and Kubernetes replicas need a tracker store they can share
-    (a database server)."""
+    official image for the language, the form starter needs YAML data (Rasa 3.6), and Kubernetes
+    replicas need a tracker store they can share (a database server)."""
     if answers["mongo_express"] and answers["tracker_store"] != "mongo":
         return False
     if answers["nlu_pipeline"] == "spacy" and answers[LANGUAGE] not in SPACY_LANGUAGES:
+        return False
+    if answers["starter_skill"] == "form" and answers["rasa_version"] == "2.8":
         return False
     return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 
