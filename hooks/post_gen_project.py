@@ -20,13 +20,15 @@ sys.path[:0] = [ANSWERS["_template_dir"], str(BOT / "scripts")]
 import check_bot  # noqa: E402  (the bot's own checker)
 import generate_env  # noqa: E402
 from rasa_template import markdown_data, rendered  # noqa: E402
-from rasa_template.answers import PINS, public_answers, with_derived  # noqa: E402
+from rasa_template.answers import PINS, default_answers, public_answers, with_derived  # noqa: E402
 
 
 def previous_answers() -> dict | None:
-    """The answers of the bot this render overwrote (cookiecutter -f), or None for a new bot."""
+    """The answers of the bot this render overwrote (cookiecutter -f), or None for a new bot. A
+    prompt added since that bot was made gets its default, which is how that bot behaves."""
     try:
-        return with_derived(json.loads((BOT / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"])
+        previous = json.loads((BOT / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"]
+        return with_derived({**default_answers(), **previous})
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -45,6 +47,10 @@ def unselected(answers: dict) -> list[str]:
         paths.append("addons")
     if answers["tracker_store"] == "redis":  # the tracker store's Redis holds the locks too
         paths += [f"{CLUSTER}/lock-redis-deployment.yaml", f"{CLUSTER}/lock-redis-service.yaml"]
+    if answers["starter_skill"] != "form" or not answers["custom_actions"]:
+        paths += ["actions/forms.py", "tests/test_forms.py"]
+    if not answers["duckling"]:
+        paths += [f"{CLUSTER}/duckling-deployment.yaml", f"{CLUSTER}/duckling-service.yaml"]
     if not answers["kubernetes"]:
         paths.append("deploy")
     if not answers["web_chat"]:

@@ -122,9 +122,11 @@ def with_derived(answers: dict) -> dict:
         result["shared_store"] = store in SHARED_STORES
         result["database"] = store if result["shared_store"] else ""  # also its Compose service's name
         result["file_store"] = store in ("sqlite", "custom")  # a file in the rasa-state volume
-        # The Compose services Rasa waits for, in order.
+        # The Compose services config/endpoints.yml names, and those Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
-        result["rasa_depends_on"] = actions + ([store] if result["shared_store"] else [])
+        result["endpoint_services"] = actions + ([store] if result["shared_store"] else [])
+        duckling = ["duckling"] if result.get("duckling") is True else []
+        result["rasa_depends_on"] = result["endpoint_services"] + duckling
     if isinstance(result.get("channels"), str):
         result["channels"] = ", ".join(channel_names(result["channels"]))
         chosen = [name for name in result["channels"].split(", ") if name in CHANNELS]
@@ -235,6 +237,12 @@ def combination_errors(answers: dict) -> list[str]:
             f"language={spacy_languages} only (you chose {answers['language']!r}): answer "
             f"nlu_pipeline=light | diet, or language={spacy_languages}."
         )
+    if answers["starter_skill"] == "form" and answers["data_format"] == "markdown":
+        errors.append(
+            "starter_skill=form needs rasa_version=3.6: the form's rules and test stories hold active_loop "
+            "and slot_was_set steps, which the Rasa 2.8 Markdown data this template writes cannot hold: answer "
+            "rasa_version=3.6, or starter_skill=none."
+        )
     if not answers["project_name"].strip():
         errors.append("project_name is empty: answer a name such as 'Mood Bot'.")
     return errors + channel_errors(answers)
@@ -247,6 +255,11 @@ def errors(answers: dict) -> list[str]:
     if not problems:
         problems = combination_errors(answers)
     return slug_errors(answers.get("project_slug")) + problems
+
+
+def default_answers() -> dict:
+    """cookiecutter.json's defaults: what a bot made before a prompt existed behaves as."""
+    return {key: TEMPLATE[key][0] if isinstance(TEMPLATE[key], list) else TEMPLATE[key] for key in PUBLIC_KEYS}
 
 
 def public_answers(answers: dict) -> dict:

@@ -29,6 +29,8 @@ CUSTOM_STORE = {**ACTIONS_AND_DB, "tracker_store": "custom"}
 NO_ACTIONS = {**ACTIONS_AND_DB, "tracker_store": "sqlite", "custom_actions": False}
 KUBERNETES = {**ACTIONS_AND_DB, "kubernetes": True}
 NO_WEB_CHAT = {**ACTIONS_AND_DB, "web_chat": False}  # no page and no socketio channel
+DUCKLING = {**ACTIONS_AND_DB, "duckling": True}
+DUCKLING_CLUSTER = {**KUBERNETES, "duckling": True}
 CLUSTER_ENDPOINTS = "deploy/kubernetes/base/config/endpoints.yml"
 
 # A fix starts with what to do.
@@ -118,6 +120,14 @@ def first_story_step(step: dict) -> Callable[[dict], None]:
 
 def add_service(name: str, image: str) -> Callable[[dict], None]:
     return lambda compose: compose["services"].update({name: {"image": image}})
+
+
+def add_duckling(url: str) -> Callable[[dict], None]:
+    return lambda config: config["pipeline"].append({"name": "DucklingEntityExtractor", "url": url})
+
+
+def drop_component(name: str) -> Callable[[dict], None]:
+    return lambda config: config.update(pipeline=[c for c in config["pipeline"] if c["name"] != name])
 
 
 def drop_action_server(compose: dict) -> None:
@@ -522,6 +532,59 @@ CASES = [
         "marks entity 'being', which domain.yml does not declare",
     ),
     case(
+        "duckling-localhost-in-compose",
+        ACTIONS_AND_DB,
+        change_yaml("config/config.yml", add_duckling("http://localhost:8000")),
+        "config/config.yml",
+        "C106",
+        "url points at host 'localhost', which docker-compose.yml does not run (in the 'rasa' container, localhost",
+    ),
+    case(
+        "duckling-variable-names-no-service",
+        DUCKLING,
+        replace(
+            "docker-compose.yml",
+            "RASA_DUCKLING_HTTP_URL: http://duckling:8000",
+            "RASA_DUCKLING_HTTP_URL: http://duck:8000",
+        ),
+        "docker-compose.yml",
+        "C106",
+        "RASA_DUCKLING_HTTP_URL of service 'rasa' points at host 'duck', which docker-compose.yml does not run",
+    ),
+    case(
+        "duckling-service-url-in-make-dev",
+        DUCKLING,
+        replace("config/config.yml", "url: http://localhost:8000", "url: http://duckling:8000"),
+        "config/config.yml",
+        "C108",
+        "url names the Compose service 'duckling', which `make dev` cannot reach",
+        "warning",
+    ),
+    case(
+        "duckling-cluster-without-variable",
+        DUCKLING_CLUSTER,
+        replace(
+            "deploy/kubernetes/base/rasa-deployment.yaml",
+            "            - name: RASA_DUCKLING_HTTP_URL\n              value: http://duckling:8000\n",
+            "",
+        ),
+        "config/config.yml",
+        "K104",
+        "in the cluster, the DucklingEntityExtractor url points at host 'localhost', which no Service",
+    ),
+    case(
+        "entity-no-extractor",
+        ACTIONS_AND_DB,
+        combine(
+            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
+            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
+        ),
+        "data/nlu.yml",
+        "P107",
+        "an example of 'bot_challenge' annotates entity 'being', which no pipeline component extracts",
+    ),
+    case(
         "domain-duplicated-key",
         ACTIONS_AND_DB,
         append("domain.yml", "\nintents:\n  - greet\n"),
@@ -689,6 +752,11 @@ def add_action_server(compose: dict) -> None:
     compose["services"]["action_server"] = {"image": f"rasa/rasa-sdk:{RASA_SDK}", "volumes": ["./actions:/app/actions"]}
 
 
+def add_duckling_service(compose: dict) -> None:
+    compose["services"]["duckling"] = {"image": DUCKLING_IMAGE}
+    compose["services"]["rasa"]["environment"]["RASA_DUCKLING_HTTP_URL"] = "http://duckling:8000"
+
+
 FIXES = [
     pytest.param(
         ACTIONS_AND_DB,
@@ -728,6 +796,27 @@ FIXES = [
         f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}'",
         change_yaml("docker-compose.yml", add_service("duckling", DUCKLING_IMAGE)),
         id="duckling-without-service",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        combine(
+            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
+            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
+        ),
+        "add '- name: CRFEntityExtractor' before EntitySynonymMapper",
+        change_yaml(
+            "config/config.yml",
+            lambda config: config["pipeline"].insert(-2, {"name": "CRFEntityExtractor"}),
+        ),  # fmt: skip
+        id="entity-no-extractor",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        change_yaml("config/config.yml", add_duckling("http://localhost:8000")),
+        "set RASA_DUCKLING_HTTP_URL: http://duckling:8000 in the environment of service 'rasa'",
+        change_yaml("docker-compose.yml", add_duckling_service),
+        id="duckling-localhost-in-compose",
     ),
     pytest.param(
         NO_WEB_CHAT,
@@ -801,3 +890,18 @@ def test_hostile_file_gets_a_clear_message(bake_once, tmp_path, relative, conten
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert message in result.stderr, result.stderr
+
+
+def test_duckling_image_is_the_pinned_one():
+    """The checker is copied into bots unrendered: its table and cookiecutter.json's pin must agree."""
+    assert DUCKLING_IMAGE == PINS["images"]["duckling"]
+
+
+def test_make_dev_with_the_variable_set_is_not_warned(bake, monkeypatch):
+    """Rasa prefers RASA_DUCKLING_HTTP_URL to config.yml's url: with it in make dev's environment, a
+    url naming the Compose service is fine there."""
+    bot = bake(**DUCKLING).path
+    replace("config/config.yml", "url: http://localhost:8000", "url: http://duckling:8000")(bot)
+    assert [p.rule for p in check_bot(bot)] == ["C108"]
+    monkeypatch.setenv("RASA_DUCKLING_HTTP_URL", "http://localhost:8000")
+    assert check_bot(bot) == []

@@ -123,3 +123,18 @@ def test_too_few_markdown_examples(markdown_bot):
 def test_a_readme_in_data_is_not_training_data(markdown_bot):
     (markdown_bot / "data" / "README.md").write_text("# Data\n\n## How to add an intent\n\n* write examples\n- more\n")
     assert check_bot(markdown_bot) == []
+
+
+@pytest.mark.parametrize("regex_extractor", [False, True])
+def test_markdown_entities_need_an_extractor(markdown_bot, regex_extractor):
+    """Rasa 2.8's light pipeline learns annotated entities (CRFEntityExtractor); without it, P107
+    names the Markdown file. RegexEntityExtractor covers an entity with a `## lookup:` of its name."""
+    edit(markdown_bot / "data" / "nlu.md", "- am I talking to a human?", "- am I talking to a [human](being)?")
+    edit(markdown_bot / "domain.yml", "intents:", "entities:\n  - being\n\nintents:")
+    assert check_bot(markdown_bot) == []
+    config = markdown_bot / "config" / "config.yml"
+    edit(config, "  - name: CRFEntityExtractor\n", "  - name: RegexEntityExtractor\n" if regex_extractor else "")
+    with (markdown_bot / "data" / "nlu.md").open("a") as nlu:
+        nlu.write("\n## lookup:being\n- human\n")
+    problems = [(p.rule, p.file) for p in check_bot(markdown_bot)]
+    assert problems == ([] if regex_extractor else [("P107", "data/nlu.md")])

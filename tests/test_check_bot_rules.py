@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from test_check_bot import ACTIONS_AND_DB, EXTRA_ACTION, KUBERNETES, change_yaml, replace
@@ -200,6 +201,44 @@ def test_an_intent_named_by_a_yaml_keyword(bot):
     stories.write_text(stories.read_text().replace("- intent: mood_great", "- intent: yes"))
     rules = {p.rule for p in run_checker(bot)}
     assert "T101" in rules
+
+
+# -- P107: which pipelines extract an annotated entity -----------------------------------------
+ANNOTATED = replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?")
+LOOKUP = "\n  - lookup: being\n    examples: |\n      - human\n      - robot\n"
+
+
+def pipeline_without_crf(*extra: dict) -> Callable[[dict], None]:
+    def change(config: dict) -> None:
+        config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "CRFEntityExtractor"] + list(extra)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("extra", "lookup", "reported"),
+    [
+        ((), False, True),
+        (({"name": "RegexEntityExtractor"},), True, False),  # a lookup table named like the entity
+        (({"name": "RegexEntityExtractor"},), False, True),  # but none is
+        (({"name": "DIETClassifier", "entity_recognition": False},), False, True),
+        (({"name": "DIETClassifier"},), False, False),
+        (({"name": "DucklingEntityExtractor", "dimensions": ["being"]},), False, False),
+        (({"name": "addons.extractor.MyExtractor"},), False, False),  # a custom component may extract it
+    ],
+    ids=["none", "regex-with-lookup", "regex-without", "diet-off", "diet", "duckling-dimension", "custom"],
+)
+def test_what_extracts_an_annotated_entity(bot, extra, lookup, reported):
+    ANNOTATED(bot)
+    change_yaml("domain.yml", lambda domain: domain.update(entities=["being"]))(bot)
+    change_yaml("config/config.yml", pipeline_without_crf(*extra))(bot)
+    if lookup:
+        with (bot / "data" / "nlu.yml").open("a") as nlu:
+            nlu.write(LOOKUP)
+    problems = [p for p in run_checker(bot) if p.rule == "P107"]
+    assert len(problems) == reported, problems
+    if extra and extra[0].get("entity_recognition") is False:
+        assert problems[0].fix.startswith("remove 'entity_recognition: false' under DIETClassifier")
 
 
 # -- a house rule is one file: the bot README's example ---------------------------------------

@@ -20,6 +20,7 @@ from harness.combinations import DATABASE_STORES, PINS, baked_combinations, comb
 VALID = baked_combinations()
 WITH_REDIS = [a for a in VALID if a["tracker_store"] == "redis"]
 WITH_MONGO_EXPRESS = [a for a in VALID if a["mongo_express"]]
+WITH_DUCKLING = [a for a in VALID if a["duckling"]]
 DOCKER_COMPOSE = Path(sys.executable).parent / "docker-compose"
 COMPOSE_SCHEMA = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
 
@@ -30,6 +31,7 @@ PINNED_IMAGES = {
     "mongo": PINS["images"]["mongo"],
     "mongo-express": PINS["images"]["mongo_express"],
     "web": PINS["images"]["nginx"],
+    "duckling": PINS["images"]["duckling"],
 }
 # Named volume -> (service, mount point), per tracker store.
 DATABASE_VOLUMES = {
@@ -108,6 +110,8 @@ class Composed:
             expected.add("mongo-express")
         if self.answers["web_chat"]:
             expected.add("web")
+        if self.answers["duckling"]:
+            expected.add("duckling")
         return expected
 
     def expected_named_volumes(self) -> dict[str, tuple[str, str]]:
@@ -207,6 +211,19 @@ def test_mongo_express_waits_for_a_healthy_mongo(composed):
     assert depends_on == {"mongo": {"condition": "service_healthy", "required": True}}
 
 
+@over(WITH_DUCKLING)
+def test_duckling_is_internal_and_rasa_finds_it_through_the_environment(composed):
+    """config.yml keeps make dev's url; Rasa in Compose reads RASA_DUCKLING_HTTP_URL instead (Rasa's
+    DucklingEntityExtractor prefers it, in 2.8 and 3.6). Whether the image answers its healthcheck
+    is not proven here (no registry: no real rasa/duckling image runs in any tier)."""
+    duckling = composed.services["duckling"]
+    assert "ports" not in duckling and duckling["expose"] == ["8000"]
+    assert composed.services["rasa"]["environment"]["RASA_DUCKLING_HTTP_URL"] == "http://duckling:8000"
+    pipeline = composed.bot.yaml("config/config.yml")["pipeline"]
+    (extractor,) = [c for c in pipeline if c["name"] == "DucklingEntityExtractor"]
+    assert extractor["url"] == "http://localhost:8000"
+
+
 def test_every_service_has_a_healthcheck_and_restarts(composed):
     for name, service in composed.services.items():
         healthcheck = service.get("healthcheck", {})
@@ -259,10 +276,14 @@ def test_env_holds_generated_secrets(composed):
         assert len(composed.env[key]) >= 32, f"{key} is not a generated secret"
 
 
+# Rasa's variables that are the same for every install, so not in .env (where `make dev` could read them).
+FIXED_RASA_ENVIRONMENT = {"PYTHONPATH", "RASA_DUCKLING_HTTP_URL"}
+
+
 def test_rasa_environment_is_interpolated_from_env(composed):
     environment = composed.services["rasa"].get("environment", {})
     for key, value in environment.items():
-        if key != "PYTHONPATH":
+        if key not in FIXED_RASA_ENVIRONMENT:
             assert value == composed.env[key], key
 
 

@@ -170,3 +170,9 @@ def test_channels_need_rasa_3_6(tmp_path):
 @pytest.mark.parametrize(("channels", "message"), [(["slack"], "channels=['slack'] must be text"), (3, "must be text")])
 def test_replay_channels_must_be_text(tmp_path, channels, message):
     assert_rejected(tmp_path / "out", replay(tmp_path, channels=channels), message)
+
+
+def test_the_form_starter_needs_rasa_3_6(tmp_path):
+    result = run_cookiecutter(tmp_path, "rasa_version=2.8", "starter_skill=form")
+    assert_rejected(tmp_path, result, "starter_skill=form needs rasa_version=3.6")
+    assert "answer rasa_version=3.6, or starter_skill=none" in result.stdout

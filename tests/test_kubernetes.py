@@ -188,6 +188,8 @@ def test_kustomize_builds_base_and_production(cluster):
         expected |= {("Deployment", "lock-redis"), ("Service", "lock-redis")}
     if cluster.answers["web_chat"]:
         expected |= {("Deployment", "web"), ("Service", "web")}
+    if cluster.answers["duckling"]:
+        expected |= {("Deployment", "duckling"), ("Service", "duckling")}
     config_map = cluster.generated("ConfigMap", "rasa-config")["metadata"]["name"]
     secret = cluster.generated("Secret", "rasa-secrets")["metadata"]["name"]
     assert kinds == expected | {("ConfigMap", config_map), ("Secret", secret)}
@@ -342,6 +344,27 @@ def test_action_server_only_with_custom_actions(cluster):
     assert service["spec"]["selector"] == actions["spec"]["selector"]["matchLabels"]
     assert [p["port"] for p in service["spec"]["ports"]] == [5055]
     assert cluster.cluster_endpoints()["action_endpoint"]["url"] == "http://action-server:5055/webhook"
+
+
+def test_duckling_only_when_asked_and_rasa_finds_it_through_the_environment(cluster):
+    """The Service `duckling`, and the variable Rasa prefers to config.yml's url (make dev's)."""
+    rasa_env = {e["name"]: e for e in container(cluster.get("Deployment", "rasa"))["env"]}
+    if not cluster.answers["duckling"]:
+        assert "duckling" not in cluster.names("Deployment") | cluster.names("Service")
+        assert "RASA_DUCKLING_HTTP_URL" not in rasa_env
+        return
+    assert rasa_env["RASA_DUCKLING_HTTP_URL"] == {"name": "RASA_DUCKLING_HTTP_URL", "value": "http://duckling:8000"}
+    duckling = cluster.get("Deployment", "duckling")
+    main = container(duckling)
+    assert main["image"] == PINS["images"]["duckling"]
+    ports = {p["name"]: p["containerPort"] for p in main["ports"]}
+    assert ports == {"http": 8000}
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert main[probe]["httpGet"] == {"path": "/", "port": "http"}, probe
+    service = cluster.get("Service", "duckling")
+    assert service["spec"]["type"] == "ClusterIP"
+    assert service["spec"]["selector"] == duckling["spec"]["selector"]["matchLabels"]
+    assert [p["port"] for p in service["spec"]["ports"]] == [8000]
 
 
 def test_tracker_store_is_a_statefulset_with_a_volume_claim(cluster):

@@ -36,6 +36,21 @@ def test_table_has_what_english_has(language):
     assert list(text["nlu"]) == list(english["nlu"])
     assert {k: len(v) for k, v in text["tests"].items()} == {k: len(v) for k, v in english["tests"].items()}
     assert len(text["jokes"]) >= 3 and all(joke.strip() and "\n" not in joke for joke in text["jokes"])
+    assert text["form"]["responses"].keys() == english["form"]["responses"].keys()
+    assert list(text["form"]["nlu"]) == list(english["form"]["nlu"])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_form_s_examples_are_distinct_and_its_test_story_uses_them(language):
+    """starter_skill=form: its intents' examples appear once, in no walkthrough intent, and the test
+    story's messages are examples of the intents the story names (give_feedback, rate, affirm)."""
+    text = table(language)
+    form = {normalise(e): intent for intent, texts in text["form"]["nlu"].items() for e in texts}
+    walkthrough = {normalise(e) for texts in text["nlu"].values() for e in texts}
+    assert sum(len(texts) for texts in text["form"]["nlu"].values()) == len(form), "an example appears twice"
+    assert not set(form) & walkthrough
+    assert all(len(texts) >= 10 for texts in text["form"]["nlu"].values())
+    assert [form.get(normalise(m)) for m in text["form"]["tests"]["feedback"]] == ["give_feedback", "rate", "affirm"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

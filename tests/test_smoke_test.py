@@ -48,3 +48,18 @@ def test_bad_wait_is_refused(capsys, wait):
         smoke_test.main(["--wait", wait])
     assert exit_info.value.code == 2
     assert "is not a number of seconds" in capsys.readouterr().err
+
+
+def test_a_form_turn_expects_the_question_of_the_slot_it_asks_for(bake_once):
+    """A form speaks through utter_ask_<slot> (the story's `requested_slot`), never under its own name."""
+    bot = bake_once(starter_skill="form").path
+    turns = smoke_test.conversations(bot)["feedback form"]
+    assert [turn.expected for turn in turns] == [
+        ("feedback_form", "utter_ask_rating"),
+        ("feedback_form", "utter_ask_recommend"),
+        ("feedback_form", "utter_thanks_feedback"),
+    ]
+    domain = smoke_test.load_domain(bot)
+    question = domain["responses"]["utter_ask_rating"][0]["text"]
+    assert smoke_test.check_turn(turns[0], [question], domain, []) == ""
+    assert "expected 1 replies" in smoke_test.check_turn(turns[0], [question, question], domain, [])

@@ -64,6 +64,35 @@ def test_rendering_again_never_deletes_a_users_file(tmp_path, first, then, own_f
     assert f"Kept your own files in what your answers leave out: {own_file}" in again.stdout
 
 
+def test_turning_duckling_off_removes_its_manifests_and_service_only(tmp_path):
+    cluster = ["tracker_store=postgres", "kubernetes=yes"]
+    render(tmp_path, *cluster, "duckling=yes")
+    bot = tmp_path / "mood_bot"
+    base = bot / "deploy" / "kubernetes" / "base"
+    (base / "my-patch.yaml").write_text("mine\n")
+    again = render(tmp_path, *cluster, "duckling=no", again=True)
+    manifests = [f"deploy/kubernetes/base/duckling-{kind}.yaml" for kind in ("deployment", "service")]
+    assert f"Removed what your answers no longer ask for: {', '.join(manifests)}" in again.stdout
+    assert not any((bot / manifest).exists() for manifest in manifests)
+    assert (base / "my-patch.yaml").read_text() == "mine\n"
+    assert "duckling" not in (bot / "docker-compose.yml").read_text()
+
+
+def test_a_bot_made_before_a_prompt_existed_renders_again(tmp_path):
+    """Its .cookiecutter.json lacks the new answer: cookiecutter asks for it, and the hook compares
+    with the old bot as it was (the prompt's default), never with a missing key."""
+    render(tmp_path)
+    bot = tmp_path / "mood_bot"
+    answers = bot / ".cookiecutter.json"
+    saved = json.loads(answers.read_text())
+    del saved["cookiecutter"]["duckling"]
+    answers.write_text(json.dumps(saved))
+    command = [str(BIN / "cookiecutter"), "--replay-file", str(answers), "-f", "-o", str(tmp_path), str(TEMPLATE_DIR)]
+    result = subprocess.run(command, cwd=bot, input="n\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(answers.read_text())["cookiecutter"]["duckling"] is False
+
+
 def test_copy_without_render_lists_files_never_folders():
     """cookiecutter -f deletes a _copy_without_render folder whole (user files too) before copying it."""
     patterns = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_copy_without_render"]

@@ -22,22 +22,25 @@ CHOICES: dict[str, list] = {
     if not key.startswith("_") and (isinstance(value, list) or isinstance(value, bool))
 }
 DATABASE_STORES = {"postgres", "redis", "mongo"}
-# Prompts that change a few files only: the full product keeps their default (six languages and the
-# chat page would multiply it by twelve); secondary_combinations() bakes each of their other values
-# with every value of every other prompt.
+# Prompts that change a few files only: the full product keeps their default (six languages, the
+# chat page and Duckling would multiply it by 24); secondary_combinations() bakes each of their other
+# values with every value of every other prompt.
 LANGUAGE = "language"
 DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
-SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, "web_chat": COOKIECUTTER_JSON["web_chat"]}
+SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, **{key: COOKIECUTTER_JSON[key] for key in ("web_chat", "duckling")}}
+SECONDARY["starter_skill"] = COOKIECUTTER_JSON["starter_skill"][0]
 SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
 def is_valid(answers: dict) -> bool:
     """The supported combinations: mongo-express only makes sense beside MongoDB, spaCy needs an
-    official image for the language, and Kubernetes replicas need a tracker store they can share
-    (a database server)."""
+    official image for the language, the form starter needs YAML data (Rasa 3.6), and Kubernetes
+    replicas need a tracker store they can share (a database server)."""
     if answers["mongo_express"] and answers["tracker_store"] != "mongo":
         return False
     if answers["nlu_pipeline"] == "spacy" and answers[LANGUAGE] not in SPACY_LANGUAGES:
+        return False
+    if answers["starter_skill"] == "form" and answers["rasa_version"] == "2.8":
         return False
     return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 

@@ -115,6 +115,7 @@ class MarkdownData:
     examples: dict[str, list[str]] = field(default_factory=dict)  # intent -> examples
     intent_lines: dict[str, int] = field(default_factory=dict)  # intent -> line of `## intent:`
     stories: list[MarkdownStory] = field(default_factory=list)
+    patterns: set[str] = field(default_factory=set)  # names of `## lookup:` and `## regex:` sections
 
 
 def without_comments(text: str) -> str:
@@ -163,6 +164,8 @@ def _heading(data: MarkdownData, stripped: str, number: int) -> tuple[MarkdownSt
     kind, colon, name = stripped.lstrip("#").strip().partition(":")
     if colon and kind.strip() in {"intent", "synonym", "regex", "lookup"}:
         data.kind = "nlu"
+        if kind.strip() in {"lookup", "regex"}:
+            data.patterns.add(name.strip())
         if kind.strip() != "intent":
             return None, None
         intent = name.strip()

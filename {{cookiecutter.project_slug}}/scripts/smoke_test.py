@@ -57,10 +57,18 @@ def conversations(bot_dir: Path) -> dict[str, list[Turn]]:
             for step in story.get("steps") or []:
                 if "user" in step:
                     turns.append(Turn(str(step["user"]).strip(), ()))
-                elif "action" in step and turns:
-                    turns[-1] = Turn(turns[-1].message, (*turns[-1].expected, str(step["action"])))
+                elif turns and ("action" in step or asked_slot(step)):
+                    reply = str(step["action"]) if "action" in step else f"utter_ask_{asked_slot(step)}"
+                    turns[-1] = Turn(turns[-1].message, (*turns[-1].expected, reply))
     stories["fallback"] = [Turn(UNKNOWN, ("utter_default",))]
     return stories
+
+
+def asked_slot(step: dict) -> str | None:
+    """The slot a form asks for next (`slot_was_set: - requested_slot: x`): it says utter_ask_x."""
+    slots = step.get("slot_was_set")
+    values = [item.get("requested_slot") for item in slots if isinstance(item, dict)] if isinstance(slots, list) else []
+    return next((str(value) for value in values if value), None)
 
 
 def load_domain(bot_dir: Path) -> dict:
@@ -81,7 +89,8 @@ def local_jokes(bot_dir: Path) -> list[str]:
 def check_turn(turn: Turn, replies: list[str], domain: dict, jokes: list[str]) -> str:
     """'' when the replies match the turn, else a description of the mismatch."""
     has_joke_action = JOKE in {str(a) for a in domain.get("actions") or []}
-    expected = [name for name in turn.expected if name != JOKE or has_joke_action]
+    forms = set(domain.get("forms") or {})  # a form speaks through utter_ask_<slot>, never itself
+    expected = [name for name in turn.expected if (name != JOKE or has_joke_action) and name not in forms]
     if len(replies) != len(expected):
         return f"expected {len(expected)} replies {expected}, got {replies}"
     texts = {name: [v.get("text") for v in variants] for name, variants in (domain.get("responses") or {}).items()}

@@ -85,6 +85,8 @@ def add_training_data(bot: Bot, file: str, content: dict) -> None:
     for item in content.get("nlu") or []:
         if isinstance(item, dict) and item.get("intent"):
             add_examples(bot, file, item)
+        elif isinstance(item, dict) and (item.get("lookup") or item.get("regex")):
+            bot.patterns.add(str(item.get("lookup") or item.get("regex")))
     for name in content.get("responses") or {}:
         bot.responses.setdefault(str(name), file)
     for key in ("stories", "rules"):
@@ -111,6 +113,7 @@ def add_markdown_data(bot: Bot, file: str, text: str) -> None:
     """Rasa 1.x/2.x Markdown (bot_files.read_markdown), into the same model as YAML."""
     data = bot_files.read_markdown(text)
     bot.markdown_files[file] = data.kind
+    bot.patterns |= data.patterns
     for intent, examples in data.examples.items():
         bot.examples.setdefault(intent, []).extend(examples)
         bot.example_files.setdefault(intent, file)

@@ -45,6 +45,7 @@ class Bot:
     examples: dict[str, list[str]] = field(default_factory=dict)  # intent -> NLU examples
     example_files: dict[str, str] = field(default_factory=dict)  # intent -> file it is in
     example_lines: dict[str, int] = field(default_factory=dict)  # intent -> line of its block
+    patterns: set[str] = field(default_factory=set)  # names of lookup tables and regexes in data/
     stories: list[Story] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     endpoints: dict = field(default_factory=dict)

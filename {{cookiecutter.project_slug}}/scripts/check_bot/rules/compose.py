@@ -7,9 +7,9 @@ import re
 from typing import Iterator
 
 from ..core import Problem, rule
-from ..deploy import base_image, components, endpoint_hosts, is_external, pinned, rasa_image, services, url_host
+from ..deploy import base_image, endpoint_hosts, is_external, pinned, rasa_image, services
 from ..model import Bot
-from ..tables import DATABASE_IMAGES, DUCKLING_IMAGE
+from ..tables import DATABASE_IMAGES
 from .actions import custom_actions
 
 
@@ -85,23 +85,6 @@ def custom_tracker_store(bot: Bot) -> Iterator[Problem]:
             f"does not define class '{class_name}' named by tracker_store in {bot.file('endpoints')}",
             "define the class there, or fix the class name in endpoints.yml",
         )
-
-
-@rule("C106", "DucklingEntityExtractor points at a host the Compose file does not run")
-def duckling(bot: Bot) -> Iterator[Problem]:
-    running = services(bot)
-    for index, component in enumerate(components(bot)):
-        host = url_host(str(component.get("url") or ""))
-        if component.get("name") == "DucklingEntityExtractor" and host and rasa_image(bot)[1]:
-            if host not in running and not is_external(host):
-                yield Problem(
-                    "C106",
-                    bot.file("config"),
-                    bot.line("config", "pipeline", index, "url"),
-                    f"DucklingEntityExtractor url points at host '{host}', which docker-compose.yml does not run",
-                    f"add a 'duckling' service with 'image: {DUCKLING_IMAGE}' to docker-compose.yml "
-                    "and use url: http://duckling:8000",
-                )
 
 
 @rule("C107", "requirements.txt pins another Rasa or Rasa SDK version than the Docker image")

@@ -41,12 +41,7 @@ def cluster_endpoints(bot: Bot) -> Iterator[Problem]:
             "has no Redis lock_store: each Rasa replica would lock conversations in its own memory",
             "add a lock_store of type redis (see deploy/kubernetes/README.md)",
         )
-    defined = {
-        str((doc.get("metadata") or {}).get("name"))
-        for manifest in sorted(base.glob("*.yaml"))
-        for doc in bot.reader.documents(manifest) or []
-        if isinstance(doc, dict) and doc.get("kind") == "Service"
-    }
+    defined = {str((doc.get("metadata") or {}).get("name")) for doc in cluster_documents(bot, "Service")}
     for section, host in endpoint_hosts(Bot(root=bot.root, endpoints=cluster)).items():
         if host not in defined:
             yield Problem(
@@ -57,3 +52,14 @@ def cluster_endpoints(bot: Bot) -> Iterator[Problem]:
                 f"(Services: {', '.join(sorted(defined))})",
                 "use one of those Service names as the host, or add that Service",
             )
+
+
+def cluster_documents(bot: Bot, kind: str) -> list[dict]:
+    """The manifests of this kind in deploy/kubernetes/base."""
+    base = bot.root / KUBERNETES_BASE
+    return [
+        doc
+        for manifest in sorted(base.glob("*.yaml"))
+        for doc in bot.reader.documents(manifest) or []
+        if isinstance(doc, dict) and doc.get("kind") == kind
+    ]

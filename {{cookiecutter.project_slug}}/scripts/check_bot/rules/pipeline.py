@@ -1,5 +1,5 @@
-"""The NLU pipeline: its language is real, and the Rasa image has what it imports (spaCy's
-image, model and language agree)."""
+"""The NLU pipeline: its language is real, the Rasa image has what it imports (spaCy's image,
+model and language agree), and something extracts the entities the examples annotate."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Iterator
 
 from ..core import Problem, rule
 from ..deploy import components, installs, rasa_image
+from ..entities import annotated_entities
 from ..model import Bot
 from ..tables import ISO_639_1, PIPELINE_EXTRAS, SPACY_IMAGE_MODELS
 
@@ -100,3 +101,29 @@ def spacy_image(bot: Bot, language: str, model: str) -> Iterator[Problem]:
             f"SpacyNLP model '{model}' is not a model for the config's language '{language}'",
             f"use a '{language}' model under SpacyNLP, e.g. model: {example}",
         )
+
+
+# Components that learn entities from the annotations in the examples ([Anna](name)).
+ENTITY_LEARNERS = ("CRFEntityExtractor", "MitieEntityExtractor", "DIETClassifier")
+
+
+@rule("P107", "an NLU example annotates an entity that no component of the pipeline extracts")
+def unextracted_entities(bot: Bot) -> Iterator[Problem]:
+    pipeline = components(bot)
+    names = [str(c.get("name", "")) for c in pipeline]
+    if not names or any("." in name for name in names):
+        return  # Rasa's default pipeline, or a custom component that may extract them
+    if any(c.get("name") in ENTITY_LEARNERS and c.get("entity_recognition", True) is not False for c in pipeline):
+        return
+    # RegexEntityExtractor finds entities named like a lookup table or regex; Duckling and spaCy their dimensions.
+    found = set(bot.patterns) if "RegexEntityExtractor" in names else set()
+    found |= {str(d) for c in pipeline for d in c.get("dimensions") or [] if isinstance(c.get("dimensions"), list)}
+    fix = f"add '- name: CRFEntityExtractor' before EntitySynonymMapper in {bot.file('config')}"
+    if "DIETClassifier" in names:
+        fix = f"remove 'entity_recognition: false' under DIETClassifier, or {fix}"
+    for intent, examples in bot.examples.items():
+        for entity in dict.fromkeys(e for example in examples for e in annotated_entities(example)):
+            if entity not in found:
+                found.add(entity)  # reported once
+                what = f"an example of '{intent}' annotates entity '{entity}', which no pipeline component extracts"
+                yield Problem("P107", bot.example_files[intent], bot.example_lines.get(intent), what, fix)
