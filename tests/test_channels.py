@@ -8,13 +8,11 @@ these files is proven in test_channels_rasa.py.
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ import yaml
 
 import generate_env
 from check_bot import check_bot
+from harness import stand_ins
 from harness.combinations import TEMPLATE_DIR
 from harness.kustomize import documents, generated, kustomize
 from rasa_template.answers import CHANNELS, SECURED_CHANNELS
@@ -121,33 +120,27 @@ def test_rendering_again_with_more_channels_keeps_the_users_values(tmp_path):
 # --- make telegram-webhook against a stand-in of the Bot API -------------------------------------
 
 
-class BotAPI(http.server.BaseHTTPRequestHandler):
+class BotAPI(stand_ins.RecordingAPI):
+    """Telegram's Bot API: setWebhook, then getWebhookInfo reporting the webhook's last error."""
+
     calls: list[tuple[str, dict]] = []
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        self.calls.append((self.path, {k: v[-1] for k, v in urllib.parse.parse_qs(body).items()}))
-        result = {"url": "https://bot.example.com/webhooks/telegram/webhook", "pending_update_count": 0,
-                  "last_error_message": "Wrong response from the webhook: 403 Forbidden"}  # fmt: skip
-        data = json.dumps({"ok": True, "result": True if self.path.endswith("/setWebhook") else result}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
+    @staticmethod
+    def reply(path: str) -> tuple[int, dict]:
+        info = {"url": "https://bot.example.com/webhooks/telegram/webhook", "pending_update_count": 0,
+                "last_error_message": "Wrong response from the webhook: 403 Forbidden"}  # fmt: skip
+        return 200, {"ok": True, "result": True if path.endswith("/setWebhook") else info}
 
 
 @pytest.fixture
-def telegram_bot(bake, stand_in):
+def telegram_bot(bake):
     bot = bake(channels="telegram")
-    api = stand_in(http.server.ThreadingHTTPServer(("127.0.0.1", 0), BotAPI))
-    env_file = bot.path / ".env"
-    text = env_file.read_text().replace("TELEGRAM_ACCESS_TOKEN=", "TELEGRAM_ACCESS_TOKEN=123:abc")
-    text = text.replace("TELEGRAM_API_URL=https://api.telegram.org", f"TELEGRAM_API_URL={api}")
-    env_file.write_text(text)
-    return bot
+    with stand_ins.serving(BotAPI) as api:
+        env_file = bot.path / ".env"
+        text = env_file.read_text().replace("TELEGRAM_ACCESS_TOKEN=", "TELEGRAM_ACCESS_TOKEN=123:abc")
+        text = text.replace("TELEGRAM_API_URL=https://api.telegram.org", f"TELEGRAM_API_URL={api}")
+        env_file.write_text(text)
+        yield bot
 
 
 def webhook_script(bot) -> subprocess.CompletedProcess:

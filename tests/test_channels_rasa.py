@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.server
 import json
 import shutil
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -53,7 +51,7 @@ from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
 import generate_env
-from harness import fail_or_skip, rasa_cli, stores, venvs
+from harness import fail_or_skip, rasa_cli, stand_ins, stores, venvs
 from harness import web_chat as tools
 from harness.bots import RasaProject, prepare
 from harness.processes import LOCAL, Service, free_port, http_json
@@ -87,25 +85,13 @@ SLACK_POST = "/slack.com/api/chat.postMessage"
 GRAPH_MESSAGES = "/graph.facebook.com/v2.12/me/messages"  # fbmessenger 6.0's API version
 
 
-class PlatformAPI(http.server.BaseHTTPRequestHandler):
+class PlatformAPI(stand_ins.RecordingAPI):
     """The platforms' APIs the bot calls, on 127.0.0.1: records each request, answers as they do."""
 
     calls: list[tuple[str, dict]] = []
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        if body.startswith("{"):  # JSON (Mattermost's client sends it without a Content-Type)
-            fields = json.loads(body or "{}")
-        else:
-            fields = {key: values[-1] for key, values in urllib.parse.parse_qs(body).items()}
-        self.calls.append((urllib.parse.urlparse(self.path).path, fields))
-        self._answer(*self.reply(self.path))
-
-    do_GET = do_POST
-
     @staticmethod
     def reply(path: str) -> tuple[int, dict]:
-        path = urllib.parse.urlparse(path).path
         if path.endswith("/getMe"):
             return 200, {"ok": True, "result": {"id": 123456789, "is_bot": True, "first_name": "Mood",
                                                 "username": BOT_USERNAME}}  # fmt: skip
@@ -122,25 +108,11 @@ class PlatformAPI(http.server.BaseHTTPRequestHandler):
             return 200, {"recipient_id": "USER", "message_id": "mid.1"}
         return 201, {"id": "post-id"}  # Mattermost: POST /api/v4/posts
 
-    def _answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def platform_api():
-    PlatformAPI.calls.clear()
-    server = http.server.ThreadingHTTPServer((LOCAL, 0), PlatformAPI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://{LOCAL}:{server.server_address[1]}"
-    server.shutdown()
+    with stand_ins.serving(PlatformAPI) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

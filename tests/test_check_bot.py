@@ -130,6 +130,14 @@ def drop_component(name: str) -> Callable[[dict], None]:
     return lambda config: config.update(pipeline=[c for c in config["pipeline"] if c["name"] != name])
 
 
+# An entity annotated in an example, declared in the domain, and no pipeline component to extract it.
+ENTITY_WITHOUT_EXTRACTOR = combine(
+    replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
+    change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
+    change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
+)
+
+
 def drop_action_server(compose: dict) -> None:
     del compose["services"]["action_server"]
     del compose["services"]["rasa"]["depends_on"]["action_server"]
@@ -575,11 +583,7 @@ CASES = [
     case(
         "entity-no-extractor",
         ACTIONS_AND_DB,
-        combine(
-            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
-            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
-            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
-        ),
+        ENTITY_WITHOUT_EXTRACTOR,
         "data/nlu.yml",
         "P107",
         "an example of 'bot_challenge' annotates entity 'being', which no pipeline component extracts",
@@ -799,11 +803,7 @@ FIXES = [
     ),
     pytest.param(
         ACTIONS_AND_DB,
-        combine(
-            replace("data/nlu.yml", "      - am I talking to a human?", "      - am I talking to a [human](being)?"),
-            change_yaml("domain.yml", lambda domain: domain.update(entities=["being"])),
-            change_yaml("config/config.yml", drop_component("CRFEntityExtractor")),
-        ),
+        ENTITY_WITHOUT_EXTRACTOR,
         "add '- name: CRFEntityExtractor' before EntitySynonymMapper",
         change_yaml(
             "config/config.yml",

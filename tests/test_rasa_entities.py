@@ -12,13 +12,10 @@ healthcheck: no registry is reachable here, so no real Duckling runs in any tier
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 
-from harness import rasa_cli, venvs
+from harness import rasa_cli, stand_ins, venvs
 from harness.bots import prepare
 
 pytestmark = pytest.mark.rasa
@@ -49,31 +46,20 @@ print("PARSED " + json.dumps([asyncio.run(agent.parse_message(text)) for text in
 """
 
 
-class StandIn(BaseHTTPRequestHandler):
-    requests: list[dict] = []
+class Duckling(stand_ins.RecordingAPI):
+    """Duckling's POST /parse: answers every text with one number match."""
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-        StandIn.requests.append({"path": self.path, **{k: v[0] for k, v in parse_qs(body).items()}})
-        reply = json.dumps([NUMBER]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
+    calls: list[tuple[str, dict]] = []
 
-    def log_message(self, *args) -> None:
-        pass
+    @staticmethod
+    def reply(path: str) -> tuple[int, list]:
+        return 200, [NUMBER]
 
 
 @pytest.fixture(scope="module")
 def duckling_stand_in():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with stand_ins.serving(Duckling) as url:
+        yield url
 
 
 def test_light_extracts_marked_entities_and_asks_the_duckling_of_the_environment(tmp_path, duckling_stand_in):
@@ -100,6 +86,6 @@ def test_light_extracts_marked_entities_and_asks_the_duckling_of_the_environment
     assert found[1] == {("name", "Bob", "CRFEntityExtractor"), duckling}, "the synonym maps Bobby to Bob"
     assert found[2] == {duckling}
     assert [p["intent"]["name"] for p in parsed[:2]] == ["tell_name", "tell_name"]
-    assert [(r["path"], r["text"], json.loads(r["dims"])) for r in StandIn.requests] == [
+    assert [(path, fields["text"], json.loads(fields["dims"])) for path, fields in Duckling.calls] == [
         ("/parse", text, ["time", "number", "amount-of-money"]) for text in texts
     ]
