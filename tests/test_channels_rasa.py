@@ -307,6 +307,7 @@ def test_mattermost_post_with_the_webhook_token_reaches_the_bot(channels):
     assert post(f"{channels.url}/webhooks/mattermost/webhook", body, {"Content-Type": "application/json"}) == 200
     assert channels.stored("user-1") == ["hello"]
     assert {"channel_id": "channel-user-1", "message": GREETING}.items() <= calls_to("/api/v4/posts")[-1].items()
+    assert "Failed to send message to mattermost" not in channels.service.log_text(), "201 Created is a success"
 
 
 def test_mattermost_buttons_carry_the_webhook_token(channels):
