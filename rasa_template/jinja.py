@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from cookiecutter.exceptions import FailedHookException
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
@@ -43,9 +44,30 @@ def _validated_and_derived(value: dict) -> dict:
     return answers.with_derived(value)
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's documented cache of compiled templates, kept in memory for the process: cookiecutter
+    builds a new environment per render, so a process that renders many bots (the tests, a replay
+    loop) would compile every file again. A bucket's key holds the file's name and a checksum of its
+    source, so an edited file is compiled anew."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 class DerivedAnswers(Extension):
     def __init__(self, environment):
         super().__init__(environment)
+        environment.bytecode_cache = COMPILED_TEMPLATES
         environment.context_class = _AnswersContext
         environment.derived_answers = {}  # json of the answers -> with_derived(answers)
         environment.filters["default_slug"] = answers.default_slug
