@@ -40,7 +40,7 @@ def is_valid(answers: dict) -> bool:
         return False
     if answers["nlu_pipeline"] == "spacy" and answers[LANGUAGE] not in SPACY_LANGUAGES:
         return False
-    if answers["starter_skill"] == "form" and answers["rasa_version"] == "2.8":
+    if answers.get("starter_skill") == "form" and answers["rasa_version"] == "2.8":  # a secondary prompt
         return False
     return not (answers["kubernetes"] and answers["tracker_store"] not in DATABASE_STORES)
 
