@@ -46,13 +46,14 @@ class RecordingAPI(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serving(handler: type[RecordingAPI]) -> Iterator[str]:
-    """The stand-in's base URL while it runs; its `calls` start empty."""
+def serving(handler: type[RecordingAPI], host: str = LOCAL) -> Iterator[str]:
+    """The stand-in's base URL while it runs; its `calls` start empty. host="0.0.0.0" also serves
+    containers, which reach this machine at their bridge's gateway address (then name the port)."""
     handler.calls.clear()
-    server = http.server.ThreadingHTTPServer((LOCAL, 0), handler)
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://{LOCAL}:{server.server_address[1]}"
+        yield f"http://{LOCAL if host == '0.0.0.0' else host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
