@@ -63,6 +63,7 @@ CHANNELS = {
         "user": "${ROCKETCHAT_USER}",
         "password": "${ROCKETCHAT_PASSWORD}",
         "server_url": "${ROCKETCHAT_SERVER_URL}",
+        "webhook_token": "${ROCKETCHAT_WEBHOOK_TOKEN}",  # scripts/secure_channels.py checks it
     },
     "mattermost": {
         "url": "${MATTERMOST_URL}",
@@ -74,7 +75,7 @@ CHANNELS = {
 # Each channel's page under https://rasa.com/docs/rasa/<docs>/connectors/ (the channel's name if not here).
 CHANNEL_DOCS = {"facebook": "facebook-messenger", "botframework": "microsoft-bot-framework"}
 # The channels Rasa 3.6 leaves open, which scripts/secure_channels.py closes.
-SECURED_CHANNELS = ("telegram", "twilio", "mattermost")
+SECURED_CHANNELS = ("telegram", "twilio", "rocketchat", "mattermost")
 # What .env starts with for a variable above: a default, or "change-me" where the bot chooses the
 # value (generate_env.py writes a random one). Any other starts empty: the platform issues it.
 CHANNEL_ENV_DEFAULTS = {

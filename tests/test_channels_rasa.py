@@ -60,7 +60,7 @@ from harness.rasa_servers import rasa_server
 pytestmark = pytest.mark.rasa
 
 REDIRECT = Path(__file__).resolve().parent / "harness" / "platform_redirect.py"
-ANSWERS = {"channels": "telegram, twilio, mattermost, slack, facebook", "nlu_pipeline": "light",
+ANSWERS = {"channels": "telegram, twilio, rocketchat, mattermost, slack, facebook", "nlu_pipeline": "light",
            "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
 GREETING = "Hi, how is it going?"  # the bot's utter_greet (domain.yml), its answer to "hello"
 BUTTON = {"title": "Great", "payload": "/mood_happy"}  # on utter_iamabot, in this test's copy only
@@ -74,6 +74,9 @@ SECRETS = {
     "TWILIO_NUMBER": "whatsapp:+14155238886",
     "MATTERMOST_BOT_TOKEN": "mattermost-bot-token",
     "MATTERMOST_WEBHOOK_TOKEN": "mattermost-outgoing-webhook-token",
+    "ROCKETCHAT_USER": "moodbot",
+    "ROCKETCHAT_PASSWORD": "rocketchat-password",
+    "ROCKETCHAT_WEBHOOK_TOKEN": "rocketchat-integration-token",
     "SLACK_BOT_TOKEN": "xoxb-test-token",
     "SLACK_SIGNING_SECRET": "slack-signing-secret-of-the-test",
     "FACEBOOK_APP_SECRET": "facebook-app-secret-of-the-test",
@@ -106,6 +109,10 @@ class PlatformAPI(stand_ins.RecordingAPI):
             return 201, {"sid": "SM" + "1" * 32, "status": "queued", "body": "", "num_segments": "1"}
         if path.endswith("/me/messages"):  # Graph API: Send API
             return 200, {"recipient_id": "USER", "message_id": "mid.1"}
+        if path.endswith("/api/v1/login"):  # Rocket.Chat: the bot user logs in for each answer
+            return 200, {"status": "success", "data": {"authToken": "rc-auth", "userId": "rc-user"}}
+        if path.endswith("/api/v1/chat.postMessage"):
+            return 200, {"success": True, "message": {"_id": "rc-message"}}
         return 201, {"id": "post-id"}  # Mattermost: POST /api/v4/posts
 
 
@@ -136,6 +143,7 @@ def settings(bot, platform_api) -> dict[str, str]:
     overlay.mkdir(exist_ok=True)
     shutil.copyfile(REDIRECT, overlay / "sitecustomize.py")
     apis = {"TELEGRAM_API_URL": platform_api, "MATTERMOST_URL": f"{platform_api}/api/v4",
+            "ROCKETCHAT_SERVER_URL": platform_api,
             "PLATFORM_STAND_IN_URL": platform_api, "PYTHONPATH": str(overlay)}  # fmt: skip
     env = generate_env.settings((bot.path / ".env").read_text(encoding="utf-8"))
     return {**env, **SECRETS, "BOT_PUBLIC_URL": PUBLIC_URL, **apis, "NO_PROXY": "*"}
@@ -335,17 +343,42 @@ def test_mattermost_button_click_needs_the_token_in_its_context(channels):
 
 def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
     """`rasa run`, started by the bot's launcher, serves each channel of credentials.yml, and the
-    refusals of telegram, twilio and mattermost are logged by the bot's scripts/secure_channels.py."""
-    for name in ("rest", "socketio", "telegram", "twilio", "mattermost", "slack", "facebook"):
+    refusals of telegram, twilio, rocketchat and mattermost are logged by the bot's scripts/secure_channels.py."""
+    for name in ("rest", "socketio", "telegram", "twilio", "rocketchat", "mattermost", "slack", "facebook"):
         assert http_json(f"{channels.url}/webhooks/{name}/") == (200, {"status": "ok"}), name
     json_type, form_type = {"Content-Type": "application/json"}, {"Content-Type": "application/x-www-form-urlencoded"}
     forged = {"telegram": (telegram_update(7001, "hello"), json_type),
               "twilio": (urllib.parse.urlencode(twilio_message("+14155557001", "hello")).encode(), form_type),
+              "rocketchat": (rocketchat_message("forger-log", "wrong-token"), json_type),
               "mattermost": (mattermost_post("forger-log", "wrong-token"), json_type)}  # fmt: skip
     for name, (body, headers) in forged.items():
         assert post(f"{channels.url}/webhooks/{name}/webhook", body, headers) == 403
         refusal = f"secure_channels - {name}: refused a webhook without a valid signature or token"
         assert refusal in " ".join(channels.service.log_text().split()), name
+
+
+# --- Rocket.Chat: the bot's own check --------------------------------------------------------
+
+
+def rocketchat_message(room: str, token: str | None) -> bytes:
+    """An outgoing webhook's JSON (docs.rocket.chat, Integrations, Outgoing WebHook)."""
+    body = {"channel_id": room, "channel_name": "general", "user_id": "u-1", "user_name": "alice", "text": "hello",
+            "message_id": f"m-{room}", "timestamp": "2026-12-04T12:00:00.000Z", "bot": False}  # fmt: skip
+    return json.dumps({**body, **({"token": token} if token is not None else {})}).encode()
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"], ids=["no-token", "wrong-token"])
+def test_rocketchat_refuses_a_message_without_the_webhook_token(channels, token):
+    body = rocketchat_message(f"room-{token}", token)
+    assert post(f"{channels.url}/webhooks/rocketchat/webhook", body, {"Content-Type": "application/json"}) == 403
+    assert channels.stored(f"room-{token}") == []
+
+
+def test_rocketchat_message_with_the_webhook_token_reaches_the_bot(channels):
+    body = rocketchat_message("room-1", channels.env["ROCKETCHAT_WEBHOOK_TOKEN"])
+    assert post(f"{channels.url}/webhooks/rocketchat/webhook", body, {"Content-Type": "application/json"}) == 200
+    assert channels.stored("room-1") == ["hello"]
+    assert {"text": GREETING, "roomId": "room-1"}.items() <= calls_to("/api/v1/chat.postMessage")[-1].items()
 
 
 # --- Slack: Rasa's own check, with the bot's credentials ---------------------------------------

@@ -1,6 +1,6 @@
 """Rasa 3.6's telegram, twilio and mattermost channels, refusing webhooks the platform did not send.
 
-Rasa 3.6.21 checks Slack's, Facebook's and Bot Framework's webhooks, but not these three: anyone who
+Rasa 3.6.21 checks Slack's, Facebook's and Bot Framework's webhooks, but not these four: anyone who
 finds the URL can talk as any user. Each class here is Rasa's own channel plus one check that runs
 before Rasa reads the request; a request that fails it gets 403 and reaches neither the bot nor the
 tracker store:
@@ -10,11 +10,13 @@ tracker store:
 - telegram: the `X-Telegram-Bot-Api-Secret-Token` header must be `secret_token`. The bot passes
   that token to Telegram whenever it registers its webhook (at start, as Rasa does, and at
   /webhooks/telegram/set_webhook). `api_url` is the Bot API's address (a local stand-in in tests).
+- rocketchat: the outgoing webhook's `token` (or, for a Livechat webhook, the
+  `X-RocketChat-Livechat-Token` header) must be `webhook_token`.
 - mattermost: the outgoing webhook's `token` must be `webhook_token`. Mattermost signs no button
   click, so the bot's buttons carry that token in their context and clicks are checked the same way.
 
 scripts/rasa_run.py puts these classes in place of Rasa's under the same names, so
-config/credentials.yml keeps `telegram:`, `twilio:` and `mattermost:` and the webhook URLs stay
+config/credentials.yml keeps `telegram:`, `twilio:`, `rocketchat:` and `mattermost:` and the webhook URLs stay
 Rasa's (/webhooks/<name>/webhook). Only the bot's chosen channels are ever built.
 """
 
@@ -27,7 +29,7 @@ import requests
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
-from rasa.core.channels import BUILTIN_CHANNELS, mattermost, telegram, twilio
+from rasa.core.channels import BUILTIN_CHANNELS, mattermost, rocketchat, telegram, twilio
 from rasa.shared.exceptions import RasaException
 from sanic import response
 from twilio.request_validator import RequestValidator
@@ -45,6 +47,15 @@ def setting(credentials, channel: str, key: str) -> str:
 
 def same(given, expected: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def json_object(request) -> dict:
+    """The request's JSON object, or {} when the body is not one."""
+    try:
+        body = request.json
+    except Exception:  # not JSON: sanic's error, whatever its version
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def guard(blueprint, name: str, is_authentic):
@@ -128,6 +139,24 @@ class TelegramInput(telegram.TelegramInput):
         return channel
 
 
+class RocketChatInput(rocketchat.RocketChatInput):
+    """Rasa's rocketchat channel; a message must carry the webhook's token (in the body of an
+    outgoing webhook, in a header for a Livechat one)."""
+
+    @classmethod
+    def from_credentials(cls, credentials):
+        channel = super().from_credentials(credentials)
+        channel.webhook_token = setting(credentials, "rocketchat", "webhook_token")
+        return channel
+
+    def blueprint(self, on_new_message):
+        def is_authentic(request) -> bool:
+            token = request.headers.get("X-RocketChat-Livechat-Token") or json_object(request).get("token")
+            return same(token, self.webhook_token)
+
+        return guard(super().blueprint(on_new_message), "rocketchat", is_authentic)
+
+
 class MattermostBot(mattermost.MattermostBot):
     """Rasa's Mattermost output; its buttons carry the webhook token, so their clicks can be checked."""
 
@@ -159,12 +188,7 @@ class MattermostInput(mattermost.MattermostInput):
 
     def blueprint(self, on_new_message):
         def is_authentic(request) -> bool:
-            try:
-                body = request.json
-            except Exception:  # not JSON: sanic's error, whatever its version
-                return False
-            if not isinstance(body, dict):
-                return False
+            body = json_object(request)
             context = body.get("context") if isinstance(body.get("context"), dict) else {}
             return same(body.get("token", context.get("token")), self.webhook_token)
 
@@ -184,6 +208,6 @@ class MattermostInput(mattermost.MattermostInput):
 
 
 def install() -> None:
-    """Make `telegram:`, `twilio:` and `mattermost:` in credentials.yml mean these channels."""
-    for channel in (TelegramInput, TwilioInput, MattermostInput):
+    """Make `telegram:`, `twilio:`, `rocketchat:` and `mattermost:` in credentials.yml mean these channels."""
+    for channel in (TelegramInput, TwilioInput, RocketChatInput, MattermostInput):
         BUILTIN_CHANNELS[channel.name()] = channel

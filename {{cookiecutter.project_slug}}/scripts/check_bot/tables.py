@@ -89,5 +89,6 @@ CHANNEL_KEYS = {
 SECURED_CHANNEL_KEYS = {
     "telegram": {"secret_token", "api_url"},
     "twilio": {"webhook_url"},
+    "rocketchat": {"webhook_token"},
     "mattermost": {"webhook_token"},
 }
