@@ -54,6 +54,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
 # The messenger channels' payloads and signatures, as the real tier posts them.
@@ -291,11 +292,14 @@ def point_channels_at_stand_ins(bot: ComposeProject, cleanup: contextlib.ExitSta
     """The values a user pastes into .env for Telegram and Slack; Telegram's Bot API is a stand-in
     on this machine, at the address of Docker's bridge, which the containers reach."""
     url = cleanup.enter_context(stand_ins.serving(TelegramBotAPI, host="0.0.0.0"))
-    gateway = bot.run("docker", "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}")
+    # This machine's address on Docker's default bridge (a fresh engine's `docker network inspect
+    # bridge` may leave the gateway out): containers on any bridge network reach it.
+    bridge = [a.address for a in psutil.net_if_addrs().get("docker0", []) if a.family == socket.AF_INET]
+    assert bridge, "no IPv4 address on docker0: the sandbox's engine makes that bridge when it starts"
     values = {"TELEGRAM_ACCESS_TOKEN": "42:AAtest", "TELEGRAM_BOT_USERNAME": "mood_bot",
               "BOT_PUBLIC_URL": "https://bot.example.com", "SLACK_BOT_TOKEN": "xoxb-test",
               "SLACK_SIGNING_SECRET": SECRETS["SLACK_SIGNING_SECRET"],
-              "TELEGRAM_API_URL": url.replace("127.0.0.1", gateway.stdout.strip())}  # fmt: skip
+              "TELEGRAM_API_URL": url.replace("127.0.0.1", bridge[0])}  # fmt: skip
     dotenv = bot.path / ".env"
     lines = [line.split("=", 1) for line in dotenv.read_text(encoding="utf-8").splitlines()]
     dotenv.write_text("".join(f"{pair[0]}={values.get(pair[0], pair[-1])}\n" if len(pair) == 2 else f"{pair[0]}\n"
