@@ -139,22 +139,34 @@ class TelegramInput(telegram.TelegramInput):
         return channel
 
 
-class RocketChatInput(rocketchat.RocketChatInput):
-    """Rasa's rocketchat channel; a message must carry the webhook's token (in the body of an
-    outgoing webhook, in a header for a Livechat one)."""
+class WebhookTokenChecked:
+    """Mixed into a Rasa channel whose platform sends its outgoing webhook's token with each message:
+    `webhook_token` in credentials.yml, and token_of(request) says where a request carries it."""
+
+    @staticmethod
+    def token_of(request):
+        raise NotImplementedError
 
     @classmethod
     def from_credentials(cls, credentials):
         channel = super().from_credentials(credentials)
-        channel.webhook_token = setting(credentials, "rocketchat", "webhook_token")
+        channel.webhook_token = setting(credentials, cls.name(), "webhook_token")
         return channel
 
     def blueprint(self, on_new_message):
         def is_authentic(request) -> bool:
-            token = request.headers.get("X-RocketChat-Livechat-Token") or json_object(request).get("token")
-            return same(token, self.webhook_token)
+            return same(self.token_of(request), self.webhook_token)
 
-        return guard(super().blueprint(on_new_message), "rocketchat", is_authentic)
+        return guard(super().blueprint(on_new_message), self.name(), is_authentic)
+
+
+class RocketChatInput(WebhookTokenChecked, rocketchat.RocketChatInput):
+    """Rasa's rocketchat channel; a message must carry the webhook's token (in the body of an
+    outgoing webhook, in a header for a Livechat one)."""
+
+    @staticmethod
+    def token_of(request):
+        return request.headers.get("X-RocketChat-Livechat-Token") or json_object(request).get("token")
 
 
 class MattermostBot(mattermost.MattermostBot):
@@ -177,22 +189,14 @@ class MattermostBot(mattermost.MattermostBot):
         return reply
 
 
-class MattermostInput(mattermost.MattermostInput):
+class MattermostInput(WebhookTokenChecked, mattermost.MattermostInput):
     """Rasa's mattermost channel; a message or button click must carry the outgoing webhook's token."""
 
-    @classmethod
-    def from_credentials(cls, credentials):
-        channel = super().from_credentials(credentials)
-        channel.webhook_token = setting(credentials, "mattermost", "webhook_token")
-        return channel
-
-    def blueprint(self, on_new_message):
-        def is_authentic(request) -> bool:
-            body = json_object(request)
-            context = body.get("context") if isinstance(body.get("context"), dict) else {}
-            return same(body.get("token", context.get("token")), self.webhook_token)
-
-        return guard(super().blueprint(on_new_message), "mattermost", is_authentic)
+    @staticmethod
+    def token_of(request):
+        body = json_object(request)
+        context = body.get("context") if isinstance(body.get("context"), dict) else {}
+        return body.get("token", context.get("token"))
 
     async def _handle_message(self, message, sender_id, bot_channel, metadata, on_new_message):
         """Rasa's, with the output above."""
