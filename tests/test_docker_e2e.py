@@ -154,6 +154,17 @@ class ComposeProject:
         dotenv = (path / ".env").read_text(encoding="utf-8").splitlines()
         self.settings = dict(line.split("=", 1) for line in dotenv if "=" in line and not line.startswith("#"))
 
+    def set_env(self, values: dict[str, str]) -> None:
+        """Set keys of .env, as a user edits it before `make up`; each key must already be there."""
+        dotenv = self.path / ".env"
+        lines = dotenv.read_text(encoding="utf-8").splitlines()
+        missing = set(values) - {line.split("=", 1)[0] for line in lines if "=" in line}
+        assert not missing, f"make .env wrote no {sorted(missing)}"
+        lines = [f"{key}={values[key]}" if (key := line.split("=", 1)[0]) in values and "=" in line else line
+                 for line in lines]  # fmt: skip
+        dotenv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.settings.update(values)
+
     def run(self, *command: str, timeout: float = 900, env: dict | None = None, check: bool = True):
         result = subprocess.run(
             command, cwd=self.path, env=env or self.env, capture_output=True, text=True, timeout=timeout, check=False
@@ -223,11 +234,8 @@ def list_a_site(bot: ComposeProject, site: Path, port: int) -> str:
     listed in .env's WEB_ALLOWED_ORIGINS before `make up`, as the README tells a user to do."""
     origin = f"http://127.0.0.1:{port}"
     (site / "host.html").write_text(tools.host_page(bot.path, WEB_URL), encoding="utf-8")
-    dotenv = bot.path / ".env"
-    lines = dotenv.read_text(encoding="utf-8").splitlines()
-    assert "WEB_ALLOWED_ORIGINS=" in lines, "make .env writes an empty WEB_ALLOWED_ORIGINS"
-    dotenv.write_text("\n".join(f"WEB_ALLOWED_ORIGINS={origin}" if line == "WEB_ALLOWED_ORIGINS=" else line
-                                 for line in lines) + "\n", encoding="utf-8")  # fmt: skip
+    assert bot.settings.get("WEB_ALLOWED_ORIGINS") == "", "make .env writes an empty WEB_ALLOWED_ORIGINS"
+    bot.set_env({"WEB_ALLOWED_ORIGINS": origin})
     return origin
 
 
@@ -300,11 +308,7 @@ def point_channels_at_stand_ins(bot: ComposeProject, cleanup: contextlib.ExitSta
               "BOT_PUBLIC_URL": "https://bot.example.com", "SLACK_BOT_TOKEN": "xoxb-test",
               "SLACK_SIGNING_SECRET": SECRETS["SLACK_SIGNING_SECRET"],
               "TELEGRAM_API_URL": url.replace("127.0.0.1", bridge[0])}  # fmt: skip
-    dotenv = bot.path / ".env"
-    lines = [line.split("=", 1) for line in dotenv.read_text(encoding="utf-8").splitlines()]
-    dotenv.write_text("".join(f"{pair[0]}={values.get(pair[0], pair[-1])}\n" if len(pair) == 2 else f"{pair[0]}\n"
-                              for pair in lines), encoding="utf-8")  # fmt: skip
-    bot.settings.update(values)
+    bot.set_env(values)
 
 
 def channels_work_through_the_web_service(bot: ComposeProject) -> None:
