@@ -1,4 +1,4 @@
-"""The walkthrough's Docker path on a real engine: bake, `make train`, `make up`, curl, restart.
+"""The walkthrough's Docker path on a real engine: bake, `make train`, `make up`, curl, backup and restore.
 
 Runs scripts/docker-sandbox (a private dockerd with local stand-ins of rasa/rasa, rasa/rasa-sdk,
 postgres, redis and nginx, tagged as the rendered files name them; see tests/docker/README.md), then for
@@ -23,8 +23,10 @@ each bot of BOTS, one after the other (they all publish port 5005):
   test points JOKE_API_URL at a closed local port, so the action logs its fallback to a local joke);
 - no process of the rasa and action_server containers runs as root; redis refuses a client without
   its password, and no password is on a process command line;
-- `docker compose down` + `make up`: the conversation is still in /conversations/<id>/tracker
-  (every bot here has a persistent store);
+- `make backup` (an archive readable by its owner only), `docker compose down -v` (the store's volume
+  goes), `make restore FILE=...`, `make up`: the conversation is back in /conversations/<id>/tracker,
+  one held after the backup is not; before that, a restore over that newer conversation is refused
+  (SQLite, the JSON-file store, PostgreSQL and Redis: every store here is persistent);
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
 - `make dev-docker` on the default bot: trains and answers in the Rasa image, serves an example
   added to data/nlu.yml, and Ctrl-C removes its container.
@@ -409,11 +411,21 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
                 assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
                 assert password not in bot.compose("top").stdout, "a password is on a process command line"
 
-            # The conversation across `docker compose down` + `make up`.
-            bot.compose("down", timeout=300)
+            # The conversation across `make backup`, `docker compose down -v` (the volumes go) and
+            # `make restore`; a restore over a newer conversation is refused first.
+            backup = bot.timed("backup_s", "make", "backup")
+            archive = Path(backup.stdout.split()[0])
+            assert archive.is_file() and archive.stat().st_mode & 0o077 == 0, backup.stdout  # it holds .env
+            later = f"later-{uuid.uuid4().hex[:8]}"
+            assert rasa_http.send(URL, later, "hello") == [GREETING]
+            refused = bot.run("make", "restore", f"FILE={archive}", check=False)
+            assert refused.returncode != 0 and "newer than this backup" in refused.stderr, refused
+            bot.compose("down", "-v", timeout=300)
+            bot.timed("restore_s", "make", "restore", f"FILE={archive}")
             bot.timed("restart_s", "make", "up", env=up_env, timeout=900)
             kept = tracker_texts(bot, sender)
             assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
+            assert tracker_texts(bot, later) == [], "the conversation after the backup came back"
             assert rasa_http.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
 
             if answers == BOTS[0]:  # last: it stops rasa
