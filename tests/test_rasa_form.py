@@ -1,8 +1,7 @@
 """Real Rasa 3.6: the form starter (starter_skill=form) validates, trains and passes its test stories,
 and its validation action's own tests pass. One light bot, in German (the texts of a language other
-than English); about 20 s. Not proven here, to keep the tier short: the conversation over REST with
-a live action server (`make smoke` holds the form's turns; a bad rating is asked again) and the
-other languages' form texts with real Rasa.
+than English); about 20 s. The conversation over REST with a live action server, in every language
+of Rasa 3.6 (a bad rating asked again), is test_rasa_languages.py's.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The real-Rasa tier per language: a bot in each language trains and holds the happy and sad
 conversations over REST in that language, with replies, jokes and messages from its
-languages/<code>.yml.
+languages/<code>.yml. The Rasa 3.6 bots (en, de, fr, it) have the feedback form too and fill it
+over REST in their language; with custom actions, a rating out of 1 to 5 is refused and asked again.
 
 One bot per language; together they cover both Rasa lines, the light and diet pipelines and both
 custom_actions answers. spaCy is not here: the tier's spaCy stand-in model is English (the German
@@ -35,12 +36,18 @@ LANGUAGE_BOTS = [
     {"language": "pt", "rasa_version": "2.8", "nlu_pipeline": "light", "custom_actions": False},
     {"language": "it", "rasa_version": "3.6", "nlu_pipeline": "light", "custom_actions": True},
 ]
-LANGUAGE_BOTS = [{**DEFAULTS, **answers} for answers in LANGUAGE_BOTS]
+# The Rasa 3.6 bots also have the feedback form (starter_skill=form is 3.6 only).
+LANGUAGE_BOTS = [{**DEFAULTS, **answers, "starter_skill": "form" if answers["rasa_version"] == "3.6" else "none"}
+                 for answers in LANGUAGE_BOTS]  # fmt: skip
+
+
+FORM_RESPONSES = ("utter_ask_rating", "utter_ask_recommend", "utter_thanks_feedback")
 
 
 def bot_id(answers: dict) -> str:
     actions = "actions" if answers["custom_actions"] else "no_actions"
-    return f"{answers['language']}-{answers['rasa_version']}-{answers['nlu_pipeline']}-{actions}"
+    form = "-form" if answers["starter_skill"] == "form" else ""
+    return f"{answers['language']}-{answers['rasa_version']}-{answers['nlu_pipeline']}-{actions}{form}"
 
 
 def language_table(language: str) -> dict:
@@ -71,7 +78,8 @@ def test_bot_holds_the_conversations_in_its_language(tmp_path, answers, monkeypa
     model = rasa_cli.train(bot, tmp_path / "models")
     table = language_table(answers["language"])
     responses = smoke_test.load_domain(bot.path)["responses"]
-    assert {name: variants[0]["text"] for name, variants in responses.items()} == table["responses"]
+    form = table["form"]["responses"] if answers["starter_skill"] == "form" else {}
+    assert {name: variants[0]["text"] for name, variants in responses.items()} == {**table["responses"], **form}
     names = ("utter_greet", "utter_happy", "utter_cheer_up", "utter_goodbye", "utter_iamabot")
     greet, happy, cheer_up, goodbye, iamabot = (table["responses"][name] for name in names)
     store = stores.Store(kind=answers["tracker_store"], bot=bot)
@@ -88,6 +96,14 @@ def test_bot_holds_the_conversations_in_its_language(tmp_path, answers, monkeypa
         else:
             assert sad[1] == [cheer_up], sad
         assert hold(rasa, table["tests"]["bot_challenge"]) == [[iamabot]]
+        if form:
+            ask, recommend, thanks = (form[name] for name in FORM_RESPONSES)
+            start, rating, yes = table["form"]["tests"]["feedback"]
+            if actions:  # validate_feedback_form refuses a rating out of 1 to 5, and the form asks again
+                wrong = [form["utter_invalid_rating"], ask]
+                assert hold(rasa, [start, "9", rating, yes]) == [[ask], wrong, [recommend], [thanks]]
+            else:
+                assert hold(rasa, [start, rating, yes]) == [[ask], [recommend], [thanks]]
         if answers["language"] == "en":  # the messages of issue 15 that the starter data once missed
             assert hold(rasa, ["hi", "I'm so happy today"])[1] == [happy]
             assert hold(rasa, ["hello", "feeling blue"])[1][0] == cheer_up
