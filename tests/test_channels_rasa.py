@@ -33,6 +33,7 @@ nginx).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -45,8 +46,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric import rsa
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
@@ -60,8 +63,8 @@ from harness.rasa_servers import rasa_server
 pytestmark = pytest.mark.rasa
 
 REDIRECT = Path(__file__).resolve().parent / "harness" / "platform_redirect.py"
-ANSWERS = {"channels": "telegram, twilio, rocketchat, mattermost, slack, facebook", "nlu_pipeline": "light",
-           "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
+ANSWERS = {"channels": "telegram, twilio, rocketchat, mattermost, slack, facebook, botframework",
+           "nlu_pipeline": "light", "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
 GREETING = "Hi, how is it going?"  # the bot's utter_greet (domain.yml), its answer to "hello"
 BUTTON = {"title": "Great", "payload": "/mood_happy"}  # on utter_iamabot, in this test's copy only
 PUBLIC_URL = "https://bot.example.com"  # what the platforms would call (nginx or an ingress in front)
@@ -81,20 +84,65 @@ SECRETS = {
     "SLACK_SIGNING_SECRET": "slack-signing-secret-of-the-test",
     "FACEBOOK_APP_SECRET": "facebook-app-secret-of-the-test",
     "FACEBOOK_PAGE_ACCESS_TOKEN": "facebook-page-token",
+    "BOTFRAMEWORK_APP_ID": "2f8e4c1a-6b3d-4e5f-9a7b-0c1d2e3f4a5b",
+    "BOTFRAMEWORK_APP_PASSWORD": "botframework-client-secret",
 }
 # The paths the twilio, slack_sdk and fbmessenger clients build, as the stand-in receives them.
 TWILIO_MESSAGES = f"/api.twilio.com/2010-04-01/Accounts/{SECRETS['TWILIO_ACCOUNT_SID']}/Messages.json"
 SLACK_POST = "/slack.com/api/chat.postMessage"
 GRAPH_MESSAGES = "/graph.facebook.com/v2.12/me/messages"  # fbmessenger 6.0's API version
+# Rasa's botframework channel (requests): Microsoft's OpenID configuration and keys, fetched when the
+# channel is built, and the OAuth token it gets before it answers.
+BOTFRAMEWORK_OPENID = "/login.botframework.com/v1/.well-known/openidconfiguration"
+BOTFRAMEWORK_KEYS = "/login.botframework.com/v1/.well-known/keys"
+BOTFRAMEWORK_TOKEN = "/login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+BOTFRAMEWORK_ACCESS_TOKEN = "access-token-the-stand-in-issued"
+BOTFRAMEWORK_KID = "test-key-1"
+
+
+@functools.cache
+def microsoft_key(name: str) -> rsa.RSAPrivateKey:
+    """An RSA key made at test time: "microsoft" is the one the stand-in publishes, any other is a forger's."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def botframework_keys() -> dict:
+    """Microsoft's JWKS as login.botframework.com serves it, with the test's public key."""
+    key = jwt.algorithms.RSAAlgorithm.to_jwk(microsoft_key("microsoft").public_key(), as_dict=True)
+    return {"keys": [{**key, "use": "sig", "kid": BOTFRAMEWORK_KID, "endorsements": ["msteams", "webchat"]}]}
+
+
+def microsoft_reply(path: str) -> tuple[int, dict]:
+    """login.botframework.com, login.microsoftonline.com and a Bot Connector (the activity's serviceUrl)."""
+    if path == BOTFRAMEWORK_OPENID:  # what login.botframework.com publishes, keys at their real address
+        return 200, {"issuer": "https://api.botframework.com", "authorization_endpoint":
+                     "https://invalid.botframework.com", "jwks_uri": f"https://{BOTFRAMEWORK_KEYS[1:]}",
+                     "id_token_signing_alg_values_supported": ["RS256"],
+                     "token_endpoint_auth_methods_supported": ["private_key_jwt"]}  # fmt: skip
+    if path == BOTFRAMEWORK_KEYS:
+        return 200, botframework_keys()
+    if path == BOTFRAMEWORK_TOKEN:  # Microsoft Entra ID's client-credentials token
+        return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                     "access_token": BOTFRAMEWORK_ACCESS_TOKEN}  # fmt: skip
+    if path.endswith("/activities"):  # Bot Connector: POST /v3/conversations/{id}/activities, a ResourceResponse
+        return 200, {"id": "1:reply-activity"}
+    return 404, {"error": {"code": "NotFound", "message": path}}
 
 
 class PlatformAPI(stand_ins.RecordingAPI):
     """The platforms' APIs the bot calls, on 127.0.0.1: records each request, answers as they do."""
 
     calls: list[tuple[str, dict]] = []
+    authorizations: list[tuple[str, str | None]] = []  # (path, Authorization header) of each POST
+
+    def do_POST(self) -> None:
+        self.authorizations.append((urllib.parse.urlparse(self.path).path, self.headers.get("Authorization")))
+        super().do_POST()
 
     @staticmethod
     def reply(path: str) -> tuple[int, dict]:
+        if path.startswith(("/login.", "/teams/")):
+            return microsoft_reply(path)
         if path.endswith("/getMe"):
             return 200, {"ok": True, "result": {"id": 123456789, "is_bot": True, "first_name": "Mood",
                                                 "username": BOT_USERNAME}}  # fmt: skip
@@ -344,7 +392,8 @@ def test_mattermost_button_click_needs_the_token_in_its_context(channels):
 def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
     """`rasa run`, started by the bot's launcher, serves each channel of credentials.yml, and the
     refusals of telegram, twilio, rocketchat and mattermost are logged by the bot's scripts/secure_channels.py."""
-    for name in ("rest", "socketio", "telegram", "twilio", "rocketchat", "mattermost", "slack", "facebook"):
+    served = ("rest", "socketio", "telegram", "twilio", "rocketchat", "mattermost", "slack", "facebook", "botframework")
+    for name in served:
         assert http_json(f"{channels.url}/webhooks/{name}/") == (200, {"status": "ok"}), name
     json_type, form_type = {"Content-Type": "application/json"}, {"Content-Type": "application/x-www-form-urlencoded"}
     forged = {"telegram": (telegram_update(7001, "hello"), json_type),
@@ -475,6 +524,89 @@ def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
     assert sent and sent[-1]["message"]["text"] == GREETING
 
 
+# --- Microsoft Teams (Bot Framework): Rasa's own check, with the bot's credentials ----------------
+
+
+def teams_activity(service_url: str, user: str, text: str) -> dict:
+    """A Teams message activity as the Bot Connector posts it (learn.microsoft.com, Bot Framework
+    REST API, Activity; Teams "conversation basics"). `from.id` is the user, the conversation id
+    names the chat the reply goes to, `recipient` is the bot."""
+    return {"type": "message", "id": f"1700000000{len(user)}", "timestamp": "2026-12-04T12:00:00.000Z",
+            "localTimestamp": "2026-12-04T13:00:00.000+01:00", "channelId": "msteams",
+            "serviceUrl": service_url, "from": {"id": user, "name": "Megan Bowen", "aadObjectId": "a1b2c3"},
+            "conversation": {"conversationType": "personal", "tenantId": "t-1", "id": f"a:1{user[3:]}"},
+            "recipient": {"id": f"28:{SECRETS['BOTFRAMEWORK_APP_ID']}", "name": "Mood bot"},
+            "textFormat": "plain", "text": text, "locale": "en-US", "channelData": {"tenant": {"id": "t-1"}},
+            "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}]}  # fmt: skip
+
+
+def connector_token(service_url: str, key: str = "microsoft", **claims) -> str:
+    """The JWT the Bot Connector puts in `Authorization: Bearer`, RS256 with Microsoft's key
+    (learn.microsoft.com, Bot Framework, "Authentication": iss, aud = the bot's app id, a short life)."""
+    now = int(time.time())
+    payload = {"iss": "https://api.botframework.com", "aud": SECRETS["BOTFRAMEWORK_APP_ID"], "nbf": now - 60,
+               "exp": now + 3600, "serviceurl": service_url, **claims}  # fmt: skip
+    return jwt.encode(payload, microsoft_key(key), algorithm="RS256", headers={"kid": BOTFRAMEWORK_KID})
+
+
+def post_teams(url: str, activity: dict, token: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return post(f"{url}/webhooks/botframework/webhook", json.dumps(activity).encode(), headers)
+
+
+def teams_replies(conversation: str) -> list[dict]:
+    """The activities the bot posted to one conversation of the Bot Connector stand-in."""
+    endpoint = f"/v3/conversations/{conversation}/activities"
+    return [fields for path, fields in PlatformAPI.calls if path.endswith(endpoint)]
+
+
+@pytest.fixture(scope="module")
+def service_url(channels) -> str:
+    """The serviceUrl of the test's activities: the Bot Connector stand-in itself (Rasa posts there)."""
+    return f"{channels.env['PLATFORM_STAND_IN_URL']}/teams/amer/"
+
+
+FORGED_TEAMS = {
+    "no-authorization": lambda url: None,
+    "another-key": lambda url: connector_token(url, key="forger"),
+    "wrong-audience": lambda url: connector_token(url, aud="another-bots-app-id"),
+    "expired": lambda url: connector_token(url, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+}
+
+
+def test_botframework_fetched_microsofts_keys_when_it_started(channels):
+    """Rasa's channel read the OpenID configuration, then the keys it names (both redirected, URLs its own)."""
+    fetched = [path for path, _ in PlatformAPI.calls if path.startswith("/login.botframework.com/")]
+    assert fetched[:2] == [BOTFRAMEWORK_OPENID, BOTFRAMEWORK_KEYS]
+
+
+@pytest.mark.parametrize("forgery", FORGED_TEAMS)
+def test_botframework_refuses_an_activity_without_microsofts_token(channels, service_url, forgery):
+    user = f"29:forged-{forgery}"
+    activity = teams_activity(service_url, user, "hello")
+    assert post_teams(channels.url, activity, FORGED_TEAMS[forgery](service_url)) == 401  # Rasa's own answer
+    assert channels.stored(user) == []
+    assert teams_replies(activity["conversation"]["id"]) == []
+
+
+def test_botframework_activity_signed_by_microsoft_reaches_the_bot(channels, service_url):
+    activity = teams_activity(service_url, "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85g", "hello")
+    assert post_teams(channels.url, activity, connector_token(service_url)) == 200
+    assert channels.stored(activity["from"]["id"]) == ["hello"]
+    (reply,) = teams_replies(activity["conversation"]["id"])  # Rasa answers before it answers the POST
+    assert {"type": "message", "text": GREETING, "recipient": {"id": activity["from"]["id"]},
+            "from": activity["recipient"]}.items() <= reply.items()  # fmt: skip
+    # Rasa got its OAuth token with the bot's app id and secret, and sent it with the reply.
+    token_requests = calls_to(BOTFRAMEWORK_TOKEN)
+    assert token_requests and {"client_id": SECRETS["BOTFRAMEWORK_APP_ID"], "grant_type": "client_credentials",
+                               "client_secret": SECRETS["BOTFRAMEWORK_APP_PASSWORD"],
+                               "scope": "https://api.botframework.com/.default"} == token_requests[0]  # fmt: skip
+    sent_with = {auth for path, auth in PlatformAPI.authorizations if path.endswith("/activities")}
+    assert sent_with == {f"Bearer {BOTFRAMEWORK_ACCESS_TOKEN}"}
+
+
 # --- Through the bot's web/nginx.conf, as the platforms reach the bot behind the web service --------
 
 
@@ -531,6 +663,16 @@ def test_slack_through_the_bots_nginx(nginx, channels):
         time.sleep(0.2)
     assert channels.stored("UNGINX") == ["hello"]
     assert [call["text"] for call in slack_posts("DUNGINX")] == [GREETING]
+
+
+def test_botframework_through_the_bots_nginx(nginx, channels, service_url):
+    """nginx passes the Authorization header and the activity untouched."""
+    activity = teams_activity(service_url, "29:user-through-nginx", "hello")
+    assert post_teams(nginx, activity, connector_token(service_url, key="forger")) == 401
+    assert channels.stored("29:user-through-nginx") == []
+    assert post_teams(nginx, activity, connector_token(service_url)) == 200
+    assert channels.stored("29:user-through-nginx") == ["hello"]
+    assert [reply["text"] for reply in teams_replies(activity["conversation"]["id"])] == [GREETING]
 
 
 def test_facebook_through_the_bots_nginx(nginx, channels):
