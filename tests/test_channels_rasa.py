@@ -33,6 +33,7 @@ nginx).
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -49,6 +50,7 @@ from pathlib import Path
 import jwt
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
@@ -540,13 +542,35 @@ def teams_activity(service_url: str, user: str, text: str) -> dict:
             "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}]}  # fmt: skip
 
 
-def connector_token(service_url: str, key: str = "microsoft", **claims) -> str:
-    """The JWT the Bot Connector puts in `Authorization: Bearer`, RS256 with Microsoft's key
-    (learn.microsoft.com, Bot Framework, "Authentication": iss, aud = the bot's app id, a short life)."""
+def connector_claims(service_url: str, **claims) -> dict:
+    """What the Bot Connector's JWT says (learn.microsoft.com, Bot Framework, "Authentication"): iss,
+    aud = the bot's app id, a short life, the serviceUrl of the activity it comes with."""
     now = int(time.time())
-    payload = {"iss": "https://api.botframework.com", "aud": SECRETS["BOTFRAMEWORK_APP_ID"], "nbf": now - 60,
-               "exp": now + 3600, "serviceurl": service_url, **claims}  # fmt: skip
+    return {"iss": "https://api.botframework.com", "aud": SECRETS["BOTFRAMEWORK_APP_ID"], "nbf": now - 60,
+            "exp": now + 3600, "serviceurl": service_url, **claims}  # fmt: skip
+
+
+def connector_token(service_url: str, key: str = "microsoft", **claims) -> str:
+    """The JWT the Bot Connector puts in `Authorization: Bearer`: RS256 with Microsoft's key."""
+    payload = connector_claims(service_url, **claims)
     return jwt.encode(payload, microsoft_key(key), algorithm="RS256", headers={"kid": BOTFRAMEWORK_KID})
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_made_by_hand(service_url: str, alg: str) -> str:
+    """The classic JWT forgeries PyJWT will not sign: alg "none" (no signature), and HS256 keyed with
+    Microsoft's *public* key (what a verifier that trusts the token's own `alg` might accept)."""
+    parts = [{"alg": alg, "kid": BOTFRAMEWORK_KID, "typ": "JWT"}, connector_claims(service_url)]
+    signing_input = ".".join(b64url(json.dumps(part).encode()) for part in parts)
+    if alg == "none":
+        return f"{signing_input}."
+    public = microsoft_key("microsoft").public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(mac)}"
 
 
 def post_teams(url: str, activity: dict, token: str | None) -> int:
@@ -568,11 +592,15 @@ def service_url(channels) -> str:
     return f"{channels.env['PLATFORM_STAND_IN_URL']}/teams/amer/"
 
 
+# Each forgery, and Rasa's answer: 401, except HS256 keyed with the public key, where PyJWT raises a
+# TypeError that Rasa does not catch (Sanic's 500; refused all the same, nothing handled).
 FORGED_TEAMS = {
-    "no-authorization": lambda url: None,
-    "another-key": lambda url: connector_token(url, key="forger"),
-    "wrong-audience": lambda url: connector_token(url, aud="another-bots-app-id"),
-    "expired": lambda url: connector_token(url, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+    "no-authorization": (401, lambda url: None),
+    "another-key": (401, lambda url: connector_token(url, key="forger")),
+    "wrong-audience": (401, lambda url: connector_token(url, aud="another-bots-app-id")),
+    "expired": (401, lambda url: connector_token(url, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600)),
+    "alg-none": (401, lambda url: token_made_by_hand(url, "none")),
+    "hs256-public-key": (500, lambda url: token_made_by_hand(url, "HS256")),
 }
 
 
@@ -586,7 +614,8 @@ def test_botframework_fetched_microsofts_keys_when_it_started(channels):
 def test_botframework_refuses_an_activity_without_microsofts_token(channels, service_url, forgery):
     user = f"29:forged-{forgery}"
     activity = teams_activity(service_url, user, "hello")
-    assert post_teams(channels.url, activity, FORGED_TEAMS[forgery](service_url)) == 401  # Rasa's own answer
+    status, token = FORGED_TEAMS[forgery]
+    assert post_teams(channels.url, activity, token(service_url)) == status  # Rasa's own answer
     assert channels.stored(user) == []
     assert teams_replies(activity["conversation"]["id"]) == []
 
