@@ -1,34 +1,46 @@
-"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio and mattermost
-channels refuse forged webhooks, and Rasa's own slack and facebook channels do too with the bot's
-credentials; genuine ones get the bot's real answer.
+"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio, rocketchat and
+mattermost channels refuse forged webhooks, and Rasa's own slack, facebook and botframework channels
+do too with the bot's credentials; genuine ones get the bot's real answer.
 
-A bot with `channels=telegram, twilio, mattermost, slack, facebook` (light pipeline, SQLite tracker
-store, no action server) is baked and trained once; a real `rasa run` serves it through the bot's
-own launcher (scripts/rasa_run.py, as Compose starts it) with its own config/credentials.yml and its
-generated .env plus the test's tokens. Each platform's documented payload is posted as the platform
+A bot with `channels=telegram, twilio, rocketchat, mattermost, slack, facebook, botframework` (light
+pipeline, SQLite tracker store, no action server) is baked and trained once; a real `rasa run` serves
+it through the bot's own launcher (scripts/rasa_run.py, as Compose starts it) with its own
+config/credentials.yml and its generated .env plus the test's tokens. Each platform's documented payload is posted as the platform
 sends it: signed with the twilio library (9.x here; the bot checks with the 8.x of Rasa's lock),
 slack_sdk's SignatureVerifier or Meta's documented HMAC, with Telegram's secret-token header, with
-Mattermost's outgoing-webhook token. A forged one is refused (403; Slack: Rasa's 400; Facebook:
-Rasa's 200 "not validated") and leaves nothing in the tracker store (read here with sqlite3, not
-through Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting
-from domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API,
-Twilio REST, Mattermost API v4, Slack Web API, Graph API) with the right chat or user.
+Rocket.Chat's and Mattermost's outgoing-webhook tokens, with the Bot Connector's RS256 JWT (PyJWT,
+signed with a key pair made at test time, whose public half the stand-in publishes as Microsoft's
+JWKS). A forged one is refused (403; Slack: Rasa's 400; Facebook: Rasa's 200 "not validated"; Bot
+Framework: Rasa's 401, or 500 for an HS256 token keyed with the public key) and leaves nothing in the
+tracker store (read here with sqlite3, not through Rasa). A genuine "hello" lands there, the trained
+model answers it with the bot's greeting from domain.yml, and that reply reaches a local stand-in of
+the platform's API (Telegram Bot API, Twilio REST, Rocket.Chat REST, Mattermost API v4, Slack Web API,
+Graph API, the Bot Connector at the activity's serviceUrl, with the OAuth token Rasa got from the
+stand-in of login.microsoftonline.com) with the right chat, user or conversation.
 
 The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
 tokens and bodies untouched (forged refused, genuine answered).
 
 Test-only changes, both in this test's copy: `utter_iamabot` gets a button (the bot answers with
 text only; Mattermost's button check needs one), and tests/harness/platform_redirect.py is put on
-the `rasa run`'s PYTHONPATH as sitecustomize.py: the twilio, slack_sdk and fbmessenger clients
-build the platforms' addresses themselves with no setting, so their requests to api.twilio.com,
-slack.com and graph.facebook.com are sent to the stand-in instead, unchanged otherwise (the test
-checks the paths those clients built). Telegram's and Mattermost's addresses are the bot's own
-settings (TELEGRAM_API_URL, MATTERMOST_URL).
+the `rasa run`'s PYTHONPATH as sitecustomize.py: the twilio, slack_sdk and fbmessenger clients and
+Rasa's botframework channel build the platforms' addresses themselves with no setting, so their
+requests to api.twilio.com, slack.com, graph.facebook.com, login.botframework.com (Microsoft's OpenID
+configuration and keys, fetched when the channel is built) and login.microsoftonline.com (the OAuth
+token) are sent to the stand-in instead, unchanged otherwise (the test checks the paths those clients
+built). Telegram's, Rocket.Chat's and Mattermost's addresses are the bot's own settings
+(TELEGRAM_API_URL, ROCKETCHAT_SERVER_URL, MATTERMOST_URL); the Bot Framework's reply goes to the
+serviceUrl the activity names, here the stand-in.
 
 What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add, what
 their APIs accept), that the redirected clients would reach the real hosts (only the destination is
 changed, inside the test's process), and the Docker path (the Docker tier proves the web service's
-nginx).
+nginx). For the Bot Framework: that Microsoft's real keys, tokens and Teams activities look like the
+documented ones the test makes (Microsoft signs with its own keys, which no test can hold), that
+Azure issues Rasa its OAuth token (Rasa 3.6 asks the multi-tenant `botframework.com` tenant), nor the
+checks Rasa 3.6 does not make: it verifies the signature, the audience and the token's life, not the
+issuer nor that the token's serviceurl claim is the activity's serviceUrl, so a genuine token replayed
+with another serviceUrl is accepted (tried by hand; only someone holding a genuine token can do it).
 """
 
 from __future__ import annotations
