@@ -3,20 +3,21 @@ mattermost channels refuse forged webhooks, and Rasa's own slack, facebook and b
 do too with the bot's credentials; genuine ones get the bot's real answer.
 
 A bot with `channels=telegram, twilio, rocketchat, mattermost, slack, facebook, botframework` (light
-pipeline, SQLite tracker store, no action server) is baked and trained once; a real `rasa run` serves
-it through the bot's own launcher (scripts/rasa_run.py, as Compose starts it) with its own
-config/credentials.yml and its generated .env plus the test's tokens. Each platform's documented payload is posted as the platform
-sends it: signed with the twilio library (9.x here; the bot checks with the 8.x of Rasa's lock),
-slack_sdk's SignatureVerifier or Meta's documented HMAC, with Telegram's secret-token header, with
-Rocket.Chat's and Mattermost's outgoing-webhook tokens, with the Bot Connector's RS256 JWT (PyJWT,
-signed with a key pair made at test time, whose public half the stand-in publishes as Microsoft's
-JWKS). A forged one is refused (403; Slack: Rasa's 400; Facebook: Rasa's 200 "not validated"; Bot
-Framework: Rasa's 401, or 500 for an HS256 token keyed with the public key) and leaves nothing in the
-tracker store (read here with sqlite3, not through Rasa). A genuine "hello" lands there, the trained
-model answers it with the bot's greeting from domain.yml, and that reply reaches a local stand-in of
-the platform's API (Telegram Bot API, Twilio REST, Rocket.Chat REST, Mattermost API v4, Slack Web API,
-Graph API, the Bot Connector at the activity's serviceUrl, with the OAuth token Rasa got from the
-stand-in of login.microsoftonline.com) with the right chat, user or conversation.
+pipeline, SQLite tracker store, no action server) is baked and trained once; a real `rasa run`
+serves it through the bot's own launcher (scripts/rasa_run.py, as Compose starts it) with its own
+config/credentials.yml and its generated .env plus the test's tokens. Each platform's documented
+payload is posted as the platform sends it: signed with the twilio library (9.x here; the bot checks
+with the 8.x of Rasa's lock), slack_sdk's SignatureVerifier or Meta's documented HMAC, with
+Telegram's secret-token header, with Rocket.Chat's and Mattermost's outgoing-webhook tokens, with
+the Bot Connector's RS256 JWT (PyJWT, signed with a key pair made at test time, whose public half
+the stand-in publishes as Microsoft's JWKS). A forged one is refused (403; Slack: Rasa's 400;
+Facebook: Rasa's 200 "not validated"; Bot Framework: Rasa's 401, or 500 for an HS256 token keyed
+with the public key) and leaves nothing in the tracker store (read here with sqlite3, not through
+Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting from
+domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API, Twilio
+REST, Rocket.Chat REST, Mattermost API v4, Slack Web API, Graph API, the Bot Connector at the
+activity's serviceUrl, with the OAuth token Rasa got from the stand-in of login.microsoftonline.com)
+with the right chat, user or conversation.
 
 The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
 tokens and bodies untouched (forged refused, genuine answered).
