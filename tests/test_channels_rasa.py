@@ -618,9 +618,10 @@ FORGED_TEAMS = {
 
 
 def test_botframework_fetched_microsofts_keys_when_it_started(channels):
-    """Rasa's channel read the OpenID configuration, then the keys it names (both redirected, URLs its own)."""
+    """Rasa's channel read the OpenID configuration, then the keys it names (both redirected, URLs its
+    own), once per `rasa run` of the module (the missing-setting tests' runs may have fetched them too)."""
     fetched = [path for path, _ in PlatformAPI.calls if path.startswith("/login.botframework.com/")]
-    assert fetched[:2] == [BOTFRAMEWORK_OPENID, BOTFRAMEWORK_KEYS]
+    assert fetched and fetched == [BOTFRAMEWORK_OPENID, BOTFRAMEWORK_KEYS] * (len(fetched) // 2)
 
 
 @pytest.mark.parametrize("forgery", FORGED_TEAMS)
