@@ -1,38 +1,53 @@
-"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio and mattermost
-channels refuse forged webhooks, and Rasa's own slack and facebook channels do too with the bot's
-credentials; genuine ones get the bot's real answer.
+"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio, rocketchat and
+mattermost channels refuse forged webhooks, and Rasa's own slack, facebook and botframework channels
+do too with the bot's credentials; genuine ones get the bot's real answer.
 
-A bot with `channels=telegram, twilio, mattermost, slack, facebook` (light pipeline, SQLite tracker
-store, no action server) is baked and trained once; a real `rasa run` serves it through the bot's
-own launcher (scripts/rasa_run.py, as Compose starts it) with its own config/credentials.yml and its
-generated .env plus the test's tokens. Each platform's documented payload is posted as the platform
-sends it: signed with the twilio library (9.x here; the bot checks with the 8.x of Rasa's lock),
-slack_sdk's SignatureVerifier or Meta's documented HMAC, with Telegram's secret-token header, with
-Mattermost's outgoing-webhook token. A forged one is refused (403; Slack: Rasa's 400; Facebook:
-Rasa's 200 "not validated") and leaves nothing in the tracker store (read here with sqlite3, not
-through Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting
-from domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API,
-Twilio REST, Mattermost API v4, Slack Web API, Graph API) with the right chat or user.
+A bot with `channels=telegram, twilio, rocketchat, mattermost, slack, facebook, botframework` (light
+pipeline, SQLite tracker store, no action server) is baked and trained once; a real `rasa run`
+serves it through the bot's own launcher (scripts/rasa_run.py, as Compose starts it) with its own
+config/credentials.yml and its generated .env plus the test's tokens. Each platform's documented
+payload is posted as the platform sends it: signed with the twilio library (9.x here; the bot checks
+with the 8.x of Rasa's lock), slack_sdk's SignatureVerifier or Meta's documented HMAC, with
+Telegram's secret-token header, with Rocket.Chat's and Mattermost's outgoing-webhook tokens, with
+the Bot Connector's RS256 JWT (PyJWT, signed with a key pair made at test time, whose public half
+the stand-in publishes as Microsoft's JWKS). A forged one is refused (403; Slack: Rasa's 400;
+Facebook: Rasa's 200 "not validated"; Bot Framework: Rasa's 401, or 500 for an HS256 token keyed
+with the public key) and leaves nothing in the tracker store (read here with sqlite3, not through
+Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting from
+domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API, Twilio
+REST, Rocket.Chat REST, Mattermost API v4, Slack Web API, Graph API, the Bot Connector at the
+activity's serviceUrl, with the OAuth token Rasa got from the stand-in of login.microsoftonline.com)
+with the right chat, user or conversation.
 
 The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
 tokens and bodies untouched (forged refused, genuine answered).
 
 Test-only changes, both in this test's copy: `utter_iamabot` gets a button (the bot answers with
 text only; Mattermost's button check needs one), and tests/harness/platform_redirect.py is put on
-the `rasa run`'s PYTHONPATH as sitecustomize.py: the twilio, slack_sdk and fbmessenger clients
-build the platforms' addresses themselves with no setting, so their requests to api.twilio.com,
-slack.com and graph.facebook.com are sent to the stand-in instead, unchanged otherwise (the test
-checks the paths those clients built). Telegram's and Mattermost's addresses are the bot's own
-settings (TELEGRAM_API_URL, MATTERMOST_URL).
+the `rasa run`'s PYTHONPATH as sitecustomize.py: the twilio, slack_sdk and fbmessenger clients and
+Rasa's botframework channel build the platforms' addresses themselves with no setting, so their
+requests to api.twilio.com, slack.com, graph.facebook.com, login.botframework.com (Microsoft's OpenID
+configuration and keys, fetched when the channel is built) and login.microsoftonline.com (the OAuth
+token) are sent to the stand-in instead, unchanged otherwise (the test checks the paths those clients
+built). Telegram's, Rocket.Chat's and Mattermost's addresses are the bot's own settings
+(TELEGRAM_API_URL, ROCKETCHAT_SERVER_URL, MATTERMOST_URL); the Bot Framework's reply goes to the
+serviceUrl the activity names, here the stand-in.
 
 What it cannot prove: the platforms' real servers (their TLS, retries, the headers they add, what
 their APIs accept), that the redirected clients would reach the real hosts (only the destination is
 changed, inside the test's process), and the Docker path (the Docker tier proves the web service's
-nginx).
+nginx). For the Bot Framework: that Microsoft's real keys, tokens and Teams activities look like the
+documented ones the test makes (Microsoft signs with its own keys, which no test can hold), that
+Azure issues Rasa its OAuth token (Rasa 3.6 asks the multi-tenant `botframework.com` tenant), nor the
+checks Rasa 3.6 does not make: it verifies the signature, the audience and the token's life, not the
+issuer nor that the token's serviceurl claim is the activity's serviceUrl, so a genuine token replayed
+with another serviceUrl is accepted (tried by hand; only someone holding a genuine token can do it).
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -45,8 +60,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import jwt
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
@@ -60,8 +78,8 @@ from harness.rasa_servers import rasa_server
 pytestmark = pytest.mark.rasa
 
 REDIRECT = Path(__file__).resolve().parent / "harness" / "platform_redirect.py"
-ANSWERS = {"channels": "telegram, twilio, rocketchat, mattermost, slack, facebook", "nlu_pipeline": "light",
-           "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
+ANSWERS = {"channels": "telegram, twilio, rocketchat, mattermost, slack, facebook, botframework",
+           "nlu_pipeline": "light", "tracker_store": "sqlite", "custom_actions": False}  # fmt: skip
 GREETING = "Hi, how is it going?"  # the bot's utter_greet (domain.yml), its answer to "hello"
 BUTTON = {"title": "Great", "payload": "/mood_happy"}  # on utter_iamabot, in this test's copy only
 PUBLIC_URL = "https://bot.example.com"  # what the platforms would call (nginx or an ingress in front)
@@ -81,20 +99,65 @@ SECRETS = {
     "SLACK_SIGNING_SECRET": "slack-signing-secret-of-the-test",
     "FACEBOOK_APP_SECRET": "facebook-app-secret-of-the-test",
     "FACEBOOK_PAGE_ACCESS_TOKEN": "facebook-page-token",
+    "BOTFRAMEWORK_APP_ID": "2f8e4c1a-6b3d-4e5f-9a7b-0c1d2e3f4a5b",
+    "BOTFRAMEWORK_APP_PASSWORD": "botframework-client-secret",
 }
 # The paths the twilio, slack_sdk and fbmessenger clients build, as the stand-in receives them.
 TWILIO_MESSAGES = f"/api.twilio.com/2010-04-01/Accounts/{SECRETS['TWILIO_ACCOUNT_SID']}/Messages.json"
 SLACK_POST = "/slack.com/api/chat.postMessage"
 GRAPH_MESSAGES = "/graph.facebook.com/v2.12/me/messages"  # fbmessenger 6.0's API version
+# Rasa's botframework channel (requests): Microsoft's OpenID configuration and keys, fetched when the
+# channel is built, and the OAuth token it gets before it answers.
+BOTFRAMEWORK_OPENID = "/login.botframework.com/v1/.well-known/openidconfiguration"
+BOTFRAMEWORK_KEYS = "/login.botframework.com/v1/.well-known/keys"
+BOTFRAMEWORK_TOKEN = "/login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+BOTFRAMEWORK_ACCESS_TOKEN = "access-token-the-stand-in-issued"
+BOTFRAMEWORK_KID = "test-key-1"
+
+
+@functools.cache
+def microsoft_key(name: str) -> rsa.RSAPrivateKey:
+    """An RSA key made at test time: "microsoft" is the one the stand-in publishes, any other is a forger's."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def botframework_keys() -> dict:
+    """Microsoft's JWKS as login.botframework.com serves it, with the test's public key."""
+    key = jwt.algorithms.RSAAlgorithm.to_jwk(microsoft_key("microsoft").public_key(), as_dict=True)
+    return {"keys": [{**key, "use": "sig", "kid": BOTFRAMEWORK_KID, "endorsements": ["msteams", "webchat"]}]}
+
+
+def microsoft_reply(path: str) -> tuple[int, dict]:
+    """login.botframework.com, login.microsoftonline.com and a Bot Connector (the activity's serviceUrl)."""
+    if path == BOTFRAMEWORK_OPENID:  # what login.botframework.com publishes, keys at their real address
+        return 200, {"issuer": "https://api.botframework.com", "authorization_endpoint":
+                     "https://invalid.botframework.com", "jwks_uri": f"https://{BOTFRAMEWORK_KEYS[1:]}",
+                     "id_token_signing_alg_values_supported": ["RS256"],
+                     "token_endpoint_auth_methods_supported": ["private_key_jwt"]}  # fmt: skip
+    if path == BOTFRAMEWORK_KEYS:
+        return 200, botframework_keys()
+    if path == BOTFRAMEWORK_TOKEN:  # Microsoft Entra ID's client-credentials token
+        return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
+                     "access_token": BOTFRAMEWORK_ACCESS_TOKEN}  # fmt: skip
+    if path.endswith("/activities"):  # Bot Connector: POST /v3/conversations/{id}/activities, a ResourceResponse
+        return 200, {"id": "1:reply-activity"}
+    return 404, {"error": {"code": "NotFound", "message": path}}
 
 
 class PlatformAPI(stand_ins.RecordingAPI):
     """The platforms' APIs the bot calls, on 127.0.0.1: records each request, answers as they do."""
 
     calls: list[tuple[str, dict]] = []
+    authorizations: list[tuple[str, str | None]] = []  # (path, Authorization header) of each POST
+
+    def do_POST(self) -> None:
+        self.authorizations.append((urllib.parse.urlparse(self.path).path, self.headers.get("Authorization")))
+        super().do_POST()
 
     @staticmethod
     def reply(path: str) -> tuple[int, dict]:
+        if path.startswith(("/login.", "/teams/")):
+            return microsoft_reply(path)
         if path.endswith("/getMe"):
             return 200, {"ok": True, "result": {"id": 123456789, "is_bot": True, "first_name": "Mood",
                                                 "username": BOT_USERNAME}}  # fmt: skip
@@ -344,7 +407,8 @@ def test_mattermost_button_click_needs_the_token_in_its_context(channels):
 def test_the_refusals_come_from_the_bots_own_channel_classes(channels):
     """`rasa run`, started by the bot's launcher, serves each channel of credentials.yml, and the
     refusals of telegram, twilio, rocketchat and mattermost are logged by the bot's scripts/secure_channels.py."""
-    for name in ("rest", "socketio", "telegram", "twilio", "rocketchat", "mattermost", "slack", "facebook"):
+    served = ("rest", "socketio", "telegram", "twilio", "rocketchat", "mattermost", "slack", "facebook", "botframework")
+    for name in served:
         assert http_json(f"{channels.url}/webhooks/{name}/") == (200, {"status": "ok"}), name
     json_type, form_type = {"Content-Type": "application/json"}, {"Content-Type": "application/x-www-form-urlencoded"}
     forged = {"telegram": (telegram_update(7001, "hello"), json_type),
@@ -475,6 +539,117 @@ def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
     assert sent and sent[-1]["message"]["text"] == GREETING
 
 
+# --- Microsoft Teams (Bot Framework): Rasa's own check, with the bot's credentials ----------------
+
+
+def teams_activity(service_url: str, user: str, text: str) -> dict:
+    """A Teams message activity as the Bot Connector posts it (learn.microsoft.com, Bot Framework
+    REST API, Activity; Teams "conversation basics"). `from.id` is the user, the conversation id
+    names the chat the reply goes to, `recipient` is the bot."""
+    return {"type": "message", "id": f"1700000000{len(user)}", "timestamp": "2026-12-04T12:00:00.000Z",
+            "localTimestamp": "2026-12-04T13:00:00.000+01:00", "channelId": "msteams",
+            "serviceUrl": service_url, "from": {"id": user, "name": "Megan Bowen", "aadObjectId": "a1b2c3"},
+            "conversation": {"conversationType": "personal", "tenantId": "t-1", "id": f"a:1{user[3:]}"},
+            "recipient": {"id": f"28:{SECRETS['BOTFRAMEWORK_APP_ID']}", "name": "Mood bot"},
+            "textFormat": "plain", "text": text, "locale": "en-US", "channelData": {"tenant": {"id": "t-1"}},
+            "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}]}  # fmt: skip
+
+
+def connector_claims(service_url: str, **claims) -> dict:
+    """What the Bot Connector's JWT says (learn.microsoft.com, Bot Framework, "Authentication"): iss,
+    aud = the bot's app id, a short life, the serviceUrl of the activity it comes with."""
+    now = int(time.time())
+    return {"iss": "https://api.botframework.com", "aud": SECRETS["BOTFRAMEWORK_APP_ID"], "nbf": now - 60,
+            "exp": now + 3600, "serviceurl": service_url, **claims}  # fmt: skip
+
+
+def connector_token(service_url: str, key: str = "microsoft", **claims) -> str:
+    """The JWT the Bot Connector puts in `Authorization: Bearer`: RS256 with Microsoft's key."""
+    payload = connector_claims(service_url, **claims)
+    return jwt.encode(payload, microsoft_key(key), algorithm="RS256", headers={"kid": BOTFRAMEWORK_KID})
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_made_by_hand(service_url: str, alg: str) -> str:
+    """The classic JWT forgeries PyJWT will not sign: alg "none" (no signature), and HS256 keyed with
+    Microsoft's *public* key (what a verifier that trusts the token's own `alg` might accept)."""
+    parts = [{"alg": alg, "kid": BOTFRAMEWORK_KID, "typ": "JWT"}, connector_claims(service_url)]
+    signing_input = ".".join(b64url(json.dumps(part).encode()) for part in parts)
+    if alg == "none":
+        return f"{signing_input}."
+    public = microsoft_key("microsoft").public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    mac = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url(mac)}"
+
+
+def post_teams(url: str, activity: dict, token: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return post(f"{url}/webhooks/botframework/webhook", json.dumps(activity).encode(), headers)
+
+
+def teams_replies(conversation: str) -> list[dict]:
+    """The activities the bot posted to one conversation of the Bot Connector stand-in."""
+    endpoint = f"/v3/conversations/{conversation}/activities"
+    return [fields for path, fields in PlatformAPI.calls if path.endswith(endpoint)]
+
+
+@pytest.fixture(scope="module")
+def service_url(channels) -> str:
+    """The serviceUrl of the test's activities: the Bot Connector stand-in itself (Rasa posts there)."""
+    return f"{channels.env['PLATFORM_STAND_IN_URL']}/teams/amer/"
+
+
+# Each forgery, and Rasa's answer: 401, except HS256 keyed with the public key, where PyJWT raises a
+# TypeError that Rasa does not catch (Sanic's 500; refused all the same, nothing handled).
+FORGED_TEAMS = {
+    "no-authorization": (401, lambda url: None),
+    "another-key": (401, lambda url: connector_token(url, key="forger")),
+    "wrong-audience": (401, lambda url: connector_token(url, aud="another-bots-app-id")),
+    "expired": (401, lambda url: connector_token(url, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600)),
+    "alg-none": (401, lambda url: token_made_by_hand(url, "none")),
+    "hs256-public-key": (500, lambda url: token_made_by_hand(url, "HS256")),
+}
+
+
+def test_botframework_fetched_microsofts_keys_when_it_started(channels):
+    """Rasa's channel read the OpenID configuration, then the keys it names (both redirected, URLs its
+    own), once per `rasa run` of the module (the missing-setting tests' runs may have fetched them too)."""
+    fetched = [path for path, _ in PlatformAPI.calls if path.startswith("/login.botframework.com/")]
+    assert fetched and fetched == [BOTFRAMEWORK_OPENID, BOTFRAMEWORK_KEYS] * (len(fetched) // 2)
+
+
+@pytest.mark.parametrize("forgery", FORGED_TEAMS)
+def test_botframework_refuses_an_activity_without_microsofts_token(channels, service_url, forgery):
+    user = f"29:forged-{forgery}"
+    activity = teams_activity(service_url, user, "hello")
+    status, token = FORGED_TEAMS[forgery]
+    assert post_teams(channels.url, activity, token(service_url)) == status  # Rasa's own answer
+    assert channels.stored(user) == []
+    assert teams_replies(activity["conversation"]["id"]) == []
+
+
+def test_botframework_activity_signed_by_microsoft_reaches_the_bot(channels, service_url):
+    activity = teams_activity(service_url, "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85g", "hello")
+    assert post_teams(channels.url, activity, connector_token(service_url)) == 200
+    assert channels.stored(activity["from"]["id"]) == ["hello"]
+    (reply,) = teams_replies(activity["conversation"]["id"])  # Rasa answers before it answers the POST
+    assert {"type": "message", "text": GREETING, "recipient": {"id": activity["from"]["id"]},
+            "from": activity["recipient"]}.items() <= reply.items()  # fmt: skip
+    # Rasa got its OAuth token with the bot's app id and secret, and sent it with the reply.
+    token_requests = calls_to(BOTFRAMEWORK_TOKEN)
+    assert token_requests and {"client_id": SECRETS["BOTFRAMEWORK_APP_ID"], "grant_type": "client_credentials",
+                               "client_secret": SECRETS["BOTFRAMEWORK_APP_PASSWORD"],
+                               "scope": "https://api.botframework.com/.default"} == token_requests[0]  # fmt: skip
+    sent_with = {auth for path, auth in PlatformAPI.authorizations if path.endswith("/activities")}
+    assert sent_with == {f"Bearer {BOTFRAMEWORK_ACCESS_TOKEN}"}
+
+
 # --- Through the bot's web/nginx.conf, as the platforms reach the bot behind the web service --------
 
 
@@ -531,6 +706,16 @@ def test_slack_through_the_bots_nginx(nginx, channels):
         time.sleep(0.2)
     assert channels.stored("UNGINX") == ["hello"]
     assert [call["text"] for call in slack_posts("DUNGINX")] == [GREETING]
+
+
+def test_botframework_through_the_bots_nginx(nginx, channels, service_url):
+    """nginx passes the Authorization header and the activity untouched."""
+    activity = teams_activity(service_url, "29:user-through-nginx", "hello")
+    assert post_teams(nginx, activity, connector_token(service_url, key="forger")) == 401
+    assert channels.stored("29:user-through-nginx") == []
+    assert post_teams(nginx, activity, connector_token(service_url)) == 200
+    assert channels.stored("29:user-through-nginx") == ["hello"]
+    assert [reply["text"] for reply in teams_replies(activity["conversation"]["id"])] == [GREETING]
 
 
 def test_facebook_through_the_bots_nginx(nginx, channels):

@@ -1,13 +1,15 @@
-"""Test only: a `rasa run` whose HTTP requests to Twilio, Slack and Meta reach a local stand-in.
+"""Test only: a `rasa run` whose HTTP requests to Twilio, Slack, Meta and Microsoft reach a local stand-in.
 
 tests/test_channels_rasa.py copies this file as `sitecustomize.py` into a temporary folder put
 first on the PYTHONPATH of the `rasa run` it starts, so Python runs it before Rasa is imported.
-The twilio, slack_sdk and fbmessenger clients build their platform's address themselves
-(api.twilio.com, slack.com, graph.facebook.com) with no setting to change it. A request of the
+The twilio, slack_sdk and fbmessenger clients, and Rasa's botframework channel (requests: Microsoft's
+keys and its OAuth token), build their platform's address themselves (api.twilio.com, slack.com,
+graph.facebook.com, login.botframework.com, login.microsoftonline.com) with no setting to change it. A request of the
 process to one of those hosts goes to $PLATFORM_STAND_IN_URL/<host><path>?<query> instead: the
 method, path, query, headers and body stay the client's own. Only the network destination
 changes: requests to any other host, the clients' code and Rasa's and the bot's channel classes
-are untouched. Telegram's and Mattermost's addresses are the bot's own settings and need no help.
+are untouched. Telegram's and Mattermost's addresses are the bot's own settings and need no help;
+the Bot Framework's replies go to the activity's own serviceUrl.
 
 What it cannot prove: that the platforms' real servers accept those requests (TLS, auth, rate limits).
 """
@@ -17,7 +19,14 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-HOSTS = {"api.twilio.com", "slack.com", "www.slack.com", "graph.facebook.com"}
+HOSTS = {
+    "api.twilio.com",
+    "slack.com",
+    "www.slack.com",
+    "graph.facebook.com",
+    "login.botframework.com",
+    "login.microsoftonline.com",
+}
 STAND_IN = os.environ.get("PLATFORM_STAND_IN_URL", "").rstrip("/")
 
 
@@ -30,7 +39,8 @@ def redirected(url: str) -> str:
 
 
 def redirect_requests() -> None:
-    """requests (twilio's TwilioHttpClient, fbmessenger): every request goes out through Session.send."""
+    """requests (twilio's TwilioHttpClient, fbmessenger, Rasa's botframework): every request goes out
+    through Session.send."""
     import requests
 
     send = requests.Session.send
