@@ -58,7 +58,11 @@ CHANNELS = {
         "twilio_number": "${TWILIO_NUMBER}",
         "webhook_url": "${BOT_PUBLIC_URL}/webhooks/twilio/webhook",  # what Twilio signs
     },
-    "botframework": {"app_id": "${BOTFRAMEWORK_APP_ID}", "app_password": "${BOTFRAMEWORK_APP_PASSWORD}"},
+    "botframework": {
+        "app_id": "${BOTFRAMEWORK_APP_ID}",
+        "app_password": "${BOTFRAMEWORK_APP_PASSWORD}",
+        "tenant_id": "${BOTFRAMEWORK_TENANT_ID}",  # scripts/secure_channels.py: empty for a Multi Tenant bot
+    },
     "rocketchat": {
         "user": "${ROCKETCHAT_USER}",
         "password": "${ROCKETCHAT_PASSWORD}",
@@ -74,8 +78,8 @@ CHANNELS = {
 }
 # Each channel's page under https://rasa.com/docs/rasa/<docs>/connectors/ (the channel's name if not here).
 CHANNEL_DOCS = {"facebook": "facebook-messenger", "botframework": "microsoft-bot-framework"}
-# The channels Rasa 3.6 leaves open, which scripts/secure_channels.py closes.
-SECURED_CHANNELS = ("telegram", "twilio", "rocketchat", "mattermost")
+# The channels Rasa 3.6 leaves open (botframework: checked in part), which scripts/secure_channels.py closes.
+SECURED_CHANNELS = ("telegram", "twilio", "rocketchat", "mattermost", "botframework")
 # What .env starts with for a variable above: a default, or "change-me" where the bot chooses the
 # value (generate_env.py writes a random one). Any other starts empty: the platform issues it.
 CHANNEL_ENV_DEFAULTS = {

@@ -5,8 +5,8 @@ token is added inside this process, so it never appears in a process list (`ps` 
 process's arguments to every user of the host). Docker Compose, Kubernetes and the Makefile start
 Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
 has no --interface option). The `socketio` channel is the bot's own: scripts/socketio_channel.py
-works with every python-socketio 5.x. So are `telegram`, `twilio` and `mattermost` when the bot has
-scripts/secure_channels.py: they refuse webhooks the platform did not sign.
+works with every python-socketio 5.x. So are `telegram`, `twilio`, `rocketchat`, `mattermost` and
+`botframework` when the bot has scripts/secure_channels.py: they refuse webhooks the platform did not sign.
 """
 
 import os
@@ -21,7 +21,7 @@ from socketio_channel import install
 
 install()  # `socketio:` in credentials.yml: Rasa's channel, fixed for python-socketio >= 5.10
 if os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "secure_channels.py")):
-    # A bot with a telegram, twilio or mattermost channel: Rasa's, refusing forged webhooks.
+    # A bot with a telegram, twilio, rocketchat, mattermost or botframework channel: Rasa's, refusing forged webhooks.
     from secure_channels import install as install_secure_channels
 
     install_secure_channels()

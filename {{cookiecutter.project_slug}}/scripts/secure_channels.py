@@ -1,9 +1,10 @@
-"""Rasa 3.6's telegram, twilio and mattermost channels, refusing webhooks the platform did not send.
+"""Rasa 3.6's telegram, twilio, rocketchat, mattermost and botframework channels, refusing webhooks
+the platform did not send.
 
-Rasa 3.6.21 checks Slack's, Facebook's and Bot Framework's webhooks, but not these four: anyone who
-finds the URL can talk as any user. Each class here is Rasa's own channel plus one check that runs
-before Rasa reads the request; a request that fails it gets 403 and reaches neither the bot nor the
-tracker store:
+Rasa 3.6.21 checks Slack's and Facebook's webhooks, but not the first four here: anyone who finds the
+URL can talk as any user. It checks Bot Framework's only in part. Each class here is Rasa's own
+channel plus one check that runs before Rasa reads the request; a request that fails it gets 403
+(Bot Framework: 401) and reaches neither the bot nor the tracker store:
 
 - twilio: the `X-Twilio-Signature` header, checked by the twilio library (Rasa's image has it)
   against `webhook_url`, the exact URL registered with Twilio.
@@ -14,22 +15,28 @@ tracker store:
   `X-RocketChat-Livechat-Token` header) must be `webhook_token`.
 - mattermost: the outgoing webhook's `token` must be `webhook_token`. Mattermost signs no button
   click, so the bot's buttons carry that token in their context and clicks are checked the same way.
+- botframework: the Bot Connector's token must name Microsoft's issuer, an expiry and the activity's
+  serviceUrl, on top of what Rasa checks; `tenant_id` says where replies get their OAuth token.
 
 scripts/rasa_run.py puts these classes in place of Rasa's under the same names, so
-config/credentials.yml keeps `telegram:`, `twilio:`, `rocketchat:` and `mattermost:` and the webhook URLs stay
-Rasa's (/webhooks/<name>/webhook). Only the bot's chosen channels are ever built.
+config/credentials.yml keeps `telegram:`, `twilio:`, `rocketchat:`, `mattermost:` and `botframework:`
+and the webhook URLs stay Rasa's (/webhooks/<name>/webhook). Only the bot's chosen channels are ever built.
 """
 
 import asyncio
+import datetime
 import hmac
 import json
 import logging
+import re
+from http import HTTPStatus
 
+import jwt
 import requests
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, Methods, TelegramAPIServer
 from aiogram.utils.exceptions import TelegramAPIError
-from rasa.core.channels import BUILTIN_CHANNELS, mattermost, rocketchat, telegram, twilio
+from rasa.core.channels import BUILTIN_CHANNELS, botframework, mattermost, rocketchat, telegram, twilio
 from rasa.shared.exceptions import RasaException
 from sanic import response
 from twilio.request_validator import RequestValidator
@@ -58,14 +65,14 @@ def json_object(request) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def guard(blueprint, name: str, is_authentic):
-    """Answer 403 to every POST to the blueprint for which is_authentic(request) is false."""
+def guard(blueprint, name: str, is_authentic, status: int = HTTPStatus.FORBIDDEN):
+    """Answer `status` (403) to every POST to the blueprint for which is_authentic(request) is false."""
 
     @blueprint.middleware("request")
     async def refuse_forged(request):
         if request.method == "POST" and not is_authentic(request):
             logger.warning(f"{name}: refused a webhook without a valid signature or token")
-            return response.text("forbidden", status=403)
+            return response.text(HTTPStatus(status).phrase.lower(), status=status)
 
     return blueprint
 
@@ -211,7 +218,107 @@ class MattermostInput(WebhookTokenChecked, mattermost.MattermostInput):
             logger.debug(error, exc_info=True)
 
 
+BOT_CONNECTOR_ISSUER = "https://api.botframework.com"
+TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")  # a GUID, or a domain such as contoso.onmicrosoft.com
+
+
+class BotFrameworkOutput(botframework.BotFramework):
+    """Rasa's Bot Framework output, getting its OAuth token at token_url."""
+
+    def __init__(self, app_id, app_password, conversation, bot, service_url, token_url: str) -> None:
+        super().__init__(app_id, app_password, conversation, bot, service_url)
+        self.token_url = token_url
+
+    async def _get_headers(self):
+        """Rasa's (the token shared by every reply until it expires), from token_url: Rasa 3.6 always
+        asks the multi-tenant `botframework.com` tenant."""
+        shared = botframework.BotFramework
+        if shared.token_expiration_date < datetime.datetime.now():
+            form = {"client_id": self.app_id, "client_secret": self.app_password,
+                    "grant_type": "client_credentials", "scope": "https://api.botframework.com/.default"}  # fmt: skip
+            answer = requests.post(self.token_url, data=form, timeout=30)
+            if not answer.ok:
+                logger.error(f"Could not get BotFramework token from {self.token_url}: {answer.status_code} "
+                             f"{answer.text[:300]}")  # fmt: skip
+                return None
+            token = answer.json()
+            expires_in = datetime.timedelta(seconds=int(token["expires_in"]))
+            shared.token_expiration_date = datetime.datetime.now() + expires_in
+            shared.headers = {"content-type": "application/json", "Authorization": f"Bearer {token['access_token']}"}
+        return shared.headers
+
+
+class BotFrameworkInput(botframework.BotFrameworkInput):
+    """Rasa's botframework channel, with the checks Microsoft asks for that Rasa 3.6 leaves out.
+
+    Rasa checks the Bot Connector's JWT against Microsoft's keys: the key (`kid`), the signature, the
+    audience (the app id), and `nbf`/`exp` when the token has them. It does not check the issuer,
+    that the token expires at all, nor that its `serviceurl` claim is the activity's `serviceUrl`: a
+    genuine token replayed with another serviceUrl would make Rasa post its OAuth token there. This class
+    refuses those with 401 before Rasa's check, which still runs. And Rasa asks for the token of its
+    replies at the multi-tenant `botframework.com` tenant only: with `tenant_id` (a Single Tenant
+    bot, as Azure creates them since 31 July 2025) the bot asks that tenant instead.
+    """
+
+    @classmethod
+    def from_credentials(cls, credentials):
+        app_id = setting(credentials, "botframework", "app_id")
+        password = setting(credentials, "botframework", "app_password")
+        tenant = str(credentials.get("tenant_id") or "") or "botframework.com"  # empty: Multi Tenant, as Rasa
+        if not TENANT_ID.fullmatch(tenant):
+            raise RasaException(
+                f"botframework: tenant_id '{tenant}' in config/credentials.yml is not a tenant id: set "
+                "BOTFRAMEWORK_TENANT_ID in .env to your Azure Bot's App Tenant ID (a GUID), or leave it empty "
+                "for a Multi Tenant bot"
+            )
+        channel = cls(app_id, password)  # Rasa's: fetches Microsoft's keys
+        channel.token_url = f"{botframework.MICROSOFT_OAUTH2_URL}/{tenant}/oauth2/v2.0/token"
+        return channel
+
+    def claims_problem(self, request) -> str:
+        """What is wrong with the token's claims for this activity, or "" when nothing is.
+
+        The claims are read here without checking the signature. That is safe only because Rasa's
+        own check (key, signature, audience, life) runs next, on the same request and the same token,
+        before Rasa reads the activity: the signature covers these claims, so a token whose claims
+        pass here but that Microsoft did not sign is still refused. This check only refuses more."""
+        bearer = botframework.BEARER_REGEX.match(request.headers.get("Authorization") or "")
+        try:
+            claims = jwt.decode(bearer.group(1), options={"verify_signature": False}) if bearer else None
+        except jwt.PyJWTError as error:
+            return f"the token is no JWT ({error})"
+        if claims is None:
+            return "no Authorization: Bearer token"
+        if claims.get("iss") != BOT_CONNECTOR_ISSUER:
+            return f"the token's issuer is {claims.get('iss')!r}, not {BOT_CONNECTOR_ISSUER}"
+        if not isinstance(claims.get("exp"), int):  # Rasa checks its value, but only when it is there
+            return "the token has no expiry (exp)"
+        service_url = json_object(request).get("serviceUrl")
+        if not isinstance(service_url, str) or claims.get("serviceurl") != service_url:
+            return f"the token's serviceurl {claims.get('serviceurl')!r} is not the activity's {service_url!r}"
+        return ""
+
+    def blueprint(self, on_new_message):
+        def is_authentic(request) -> bool:
+            problem = self.claims_problem(request)
+            if problem:
+                logger.warning(f"botframework: {problem}")
+            return not problem
+
+        async def answered_from_the_tenant(message):
+            rasas = message.output_channel  # Rasa's BotFramework for this activity
+            message.output_channel = BotFrameworkOutput(
+                rasas.app_id, rasas.app_password, rasas.conversation, rasas.bot,
+                rasas.global_uri.removesuffix("v3/"), self.token_url,
+            )  # fmt: skip
+            await on_new_message(message)
+
+        blueprint = super().blueprint(answered_from_the_tenant)
+        return guard(blueprint, "botframework", is_authentic, status=HTTPStatus.UNAUTHORIZED)
+
+
 def install() -> None:
-    """Make `telegram:`, `twilio:`, `rocketchat:` and `mattermost:` in credentials.yml mean these channels."""
-    for channel in (TelegramInput, TwilioInput, RocketChatInput, MattermostInput):
+    """Make `telegram:`, `twilio:`, `rocketchat:`, `mattermost:` and `botframework:` in credentials.yml
+    mean these channels."""
+    for channel in (TelegramInput, TwilioInput, RocketChatInput, MattermostInput, BotFrameworkInput):
         BUILTIN_CHANNELS[channel.name()] = channel

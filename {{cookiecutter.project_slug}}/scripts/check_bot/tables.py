@@ -91,4 +91,5 @@ SECURED_CHANNEL_KEYS = {
     "twilio": {"webhook_url"},
     "rocketchat": {"webhook_token"},
     "mattermost": {"webhook_token"},
+    "botframework": {"tenant_id"},
 }
