@@ -110,7 +110,10 @@ GRAPH_MESSAGES = "/graph.facebook.com/v2.12/me/messages"  # fbmessenger 6.0's AP
 # channel is built, and the OAuth token it gets before it answers.
 BOTFRAMEWORK_OPENID = "/login.botframework.com/v1/.well-known/openidconfiguration"
 BOTFRAMEWORK_KEYS = "/login.botframework.com/v1/.well-known/keys"
-BOTFRAMEWORK_TOKEN = "/login.microsoftonline.com/botframework.com/oauth2/v2.0/token"
+BOTFRAMEWORK_TOKEN = "/login.microsoftonline.com/botframework.com/oauth2/v2.0/token"  # Multi Tenant, as Rasa
+# A Single Tenant bot (BOTFRAMEWORK_TENANT_ID): the bot asks its own Entra tenant for the token instead.
+BOTFRAMEWORK_TENANT = "8a0f6c2e-1b3d-4e5f-a6b7-c8d9e0f1a2b3"
+BOTFRAMEWORK_TENANT_TOKEN = f"/login.microsoftonline.com/{BOTFRAMEWORK_TENANT}/oauth2/v2.0/token"
 BOTFRAMEWORK_ACCESS_TOKEN = "access-token-the-stand-in-issued"
 BOTFRAMEWORK_KID = "test-key-1"
 
@@ -136,7 +139,7 @@ def microsoft_reply(path: str) -> tuple[int, dict]:
                      "token_endpoint_auth_methods_supported": ["private_key_jwt"]}  # fmt: skip
     if path == BOTFRAMEWORK_KEYS:
         return 200, botframework_keys()
-    if path == BOTFRAMEWORK_TOKEN:  # Microsoft Entra ID's client-credentials token
+    if path in (BOTFRAMEWORK_TOKEN, BOTFRAMEWORK_TENANT_TOKEN):  # Microsoft Entra ID's client-credentials token
         return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
                      "access_token": BOTFRAMEWORK_ACCESS_TOKEN}  # fmt: skip
     if path.endswith("/activities"):  # Bot Connector: POST /v3/conversations/{id}/activities, a ResourceResponse
@@ -237,20 +240,30 @@ def channels(bot, settings) -> Running:
 
 
 @pytest.mark.parametrize(
-    ("unset", "message"),
+    ("variable", "value", "message"),
     [
-        ("TWILIO_AUTH_TOKEN", "twilio: 'auth_token' in config/credentials.yml is empty: set its variable in .env"),
-        ("BOT_PUBLIC_URL", "twilio: webhook_url '/webhooks/twilio/webhook' is not the full URL Twilio signs"),
-    ],
+        ("TWILIO_AUTH_TOKEN", "", "twilio: 'auth_token' in config/credentials.yml is empty: set its variable in .env"),
+        ("BOT_PUBLIC_URL", "", "twilio: webhook_url '/webhooks/twilio/webhook' is not the full URL Twilio signs"),
+        ("BOTFRAMEWORK_APP_ID", "", "botframework: 'app_id' in config/credentials.yml is empty: set its variable"),
+        (
+            "BOTFRAMEWORK_TENANT_ID",
+            f"https://login.microsoftonline.com/{BOTFRAMEWORK_TENANT}",
+            f"botframework: tenant_id 'https://login.microsoftonline.com/{BOTFRAMEWORK_TENANT}' in "
+            "config/credentials.yml is not a tenant id: set BOTFRAMEWORK_TENANT_ID in .env to your Azure Bot's App "
+            "Tenant ID (a GUID), or leave it empty for a Multi Tenant bot",
+        ),
+    ],  # fmt: skip
+    ids=["TWILIO_AUTH_TOKEN", "BOT_PUBLIC_URL", "BOTFRAMEWORK_APP_ID", "BOTFRAMEWORK_TENANT_ID-a-url"],
 )
-def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(bot, settings, unset, message):
-    """Better than an open door, or a door that refuses everyone: `rasa run` does not start."""
+def test_a_missing_setting_stops_the_bot_at_start_saying_what_to_set(bot, settings, variable, value, message):
+    """Better than an open door, or a door that refuses everyone: `rasa run` does not start. (An
+    empty app id would make Rasa refuse every activity, its audience being no app's.)"""
     argv = bot.rasa("run", "--enable-api", "-p", str(free_port()), "--credentials", "config/credentials.yml")
-    env = bot.run_env(f"missing-{unset}", {**settings, unset: "", "RASA_HOST": LOCAL})  # never 0.0.0.0 if it starts
+    env = bot.run_env(f"missing-{variable}", {**settings, variable: value, "RASA_HOST": LOCAL})  # never 0.0.0.0
     result = subprocess.run(argv, cwd=bot.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, timeout=120, check=False)  # fmt: skip
     assert result.returncode != 0
-    assert message in result.stdout
+    assert message in " ".join(result.stdout.split())  # Rasa's log may wrap the line
 
 
 def post(url: str, body: bytes, headers: dict) -> int:
@@ -564,8 +577,9 @@ def connector_claims(service_url: str, **claims) -> dict:
 
 
 def connector_token(service_url: str, key: str = "microsoft", **claims) -> str:
-    """The JWT the Bot Connector puts in `Authorization: Bearer`: RS256 with Microsoft's key."""
-    payload = connector_claims(service_url, **claims)
+    """The JWT the Bot Connector puts in `Authorization: Bearer`: RS256 with Microsoft's key. A claim
+    given as None is left out."""
+    payload = {name: value for name, value in connector_claims(service_url, **claims).items() if value is not None}
     return jwt.encode(payload, microsoft_key(key), algorithm="RS256", headers={"kid": BOTFRAMEWORK_KID})
 
 
@@ -634,6 +648,42 @@ def test_botframework_refuses_an_activity_without_microsofts_token(channels, ser
     assert teams_replies(activity["conversation"]["id"]) == []
 
 
+# Tokens Rasa 3.6 accepts (Microsoft's key, the bot's audience, within their life) that Microsoft's
+# rules refuse, and the bot's BotFrameworkInput answers 401 before Rasa sees them. "replayed-elsewhere"
+# is a genuine token (its serviceurl the genuine Bot Connector's) sent with an activity whose
+# serviceUrl is another host's: Rasa would post its reply there, with its OAuth token.
+# Each: (the activity's serviceUrl and the token, made from the genuine serviceUrl; what the bot logs).
+FORGED_CLAIMS = {
+    "another-issuer": (lambda url: (url, connector_token(url, iss="https://sts.windows.net/a-forgers-tenant/")),
+                       "issuer is 'https://sts.windows.net/a-forgers-tenant/', not https://api.botframework.com"),
+    "no-issuer": (lambda url: (url, connector_token(url, iss=None)), "issuer is None"),
+    "no-expiry": (lambda url: (url, connector_token(url, exp=None)), "the token has no expiry (exp)"),
+    "replayed-elsewhere": (lambda url: (url.replace("/teams/amer/", "/attacker/"), connector_token(url)),
+                           "/teams/amer/' is not the activity's '"),
+    "no-serviceurl": (lambda url: (url, connector_token(url, serviceurl=None)), "serviceurl None is not"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("forgery", FORGED_CLAIMS)
+def test_botframework_refuses_a_token_microsoft_would_not_send_for_this_activity(channels, service_url, forgery):
+    """Each token is signed with the published key and would pass Rasa's own check: nothing is
+    stored, and the stand-in (token endpoint, Bot Connector, the attacker's serviceUrl) gets no request."""
+    make, reason = FORGED_CLAIMS[forgery]
+    activity_url, token = make(service_url)
+    user = f"29:claims-{forgery}"
+    activity = teams_activity(activity_url, user, "hello")
+
+    def refusals() -> tuple[int, int]:  # the bot's own log lines, why and that it refused (Rasa's log may wrap)
+        log = " ".join(channels.service.log_text().split())
+        return log.count(reason), log.count("secure_channels - botframework: refused a webhook without a valid")
+
+    logged, before = refusals(), len(PlatformAPI.calls)
+    assert post_teams(channels.url, activity, token) == 401
+    assert channels.stored(user) == []
+    assert PlatformAPI.calls[before:] == []
+    assert refusals() == (logged[0] + 1, logged[1] + 1)
+
+
 def test_botframework_activity_signed_by_microsoft_reaches_the_bot(channels, service_url):
     activity = teams_activity(service_url, "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB39ATiQWA85g", "hello")
     assert post_teams(channels.url, activity, connector_token(service_url)) == 200
@@ -648,6 +698,28 @@ def test_botframework_activity_signed_by_microsoft_reaches_the_bot(channels, ser
                                "scope": "https://api.botframework.com/.default"} == token_requests[0]  # fmt: skip
     sent_with = {auth for path, auth in PlatformAPI.authorizations if path.endswith("/activities")}
     assert sent_with == {f"Bearer {BOTFRAMEWORK_ACCESS_TOKEN}"}
+
+
+def test_botframework_single_tenant_bot_gets_its_reply_token_from_its_tenant(bot, settings, channels, service_url):
+    """BOTFRAMEWORK_TENANT_ID set (a Single Tenant bot, as Azure creates them since 31 July 2025): a
+    second `rasa run` of the module's model (in-memory store), whose reply token comes from
+    login.microsoftonline.com/<tenant>, not from the multi-tenant botframework.com tenant."""
+    endpoints = bot.scratch / "endpoints.in-memory.yml"
+    endpoints.write_text("{}\n", encoding="utf-8")  # no tracker_store: Rasa's in-memory one
+    model = rasa_cli.train(bot, bot.scratch / "models")  # the model `channels` trained (cached)
+    activity = teams_activity(service_url, "29:single-tenant-user", "hello")
+    before = len(PlatformAPI.calls)
+    with rasa_server(bot, model, endpoints, env={**settings, "BOTFRAMEWORK_TENANT_ID": BOTFRAMEWORK_TENANT}) as run:
+        assert post_teams(run.url, activity, connector_token(service_url)) == 200
+    calls = PlatformAPI.calls[before:]
+    asked = [(path, fields) for path, fields in calls if path.startswith("/login.microsoftonline.com/")]
+    assert asked == [(BOTFRAMEWORK_TENANT_TOKEN, {"client_id": SECRETS["BOTFRAMEWORK_APP_ID"],
+                      "client_secret": SECRETS["BOTFRAMEWORK_APP_PASSWORD"], "grant_type": "client_credentials",
+                      "scope": "https://api.botframework.com/.default"})]  # fmt: skip
+    replies = [
+        fields["text"] for path, fields in calls if path.endswith(f"/{activity['conversation']['id']}/activities")
+    ]
+    assert replies == [GREETING]
 
 
 # --- Through the bot's web/nginx.conf, as the platforms reach the bot behind the web service --------
