@@ -77,7 +77,7 @@ def test_the_bot_chooses_its_own_secrets_and_leaves_the_platforms_empty(bake_onc
 
 
 def test_kubernetes_secret_and_configmap_carry_the_channels(bake_once, tmp_path):
-    bot = bake_once(channels="telegram, slack", kubernetes=True, tracker_store="postgres")
+    bot = bake_once(channels="telegram, slack, botframework", kubernetes=True, tracker_store="postgres")
     base = tmp_path / "base"
     shutil.copytree(bot.path / "deploy" / "kubernetes" / "base", base)
     generate_env.write_env(base)
@@ -85,12 +85,33 @@ def test_kubernetes_secret_and_configmap_carry_the_channels(bake_once, tmp_path)
     assert built.returncode == 0, built.stderr
     resources = documents(built.stdout)
     credentials = yaml.safe_load(generated(resources, "ConfigMap", "rasa-config")["data"]["credentials.yml"])
-    assert list(credentials) == ["rest", "socketio", "telegram", "slack"]
+    assert list(credentials) == ["rest", "socketio", "telegram", "slack", "botframework"]
+    assert credentials["botframework"]["tenant_id"] == "${BOTFRAMEWORK_TENANT_ID}"
     secret_keys = set(generated(resources, "Secret", "rasa-secrets")["data"])
+    assert "BOTFRAMEWORK_TENANT_ID" in secret_keys
     assert credential_vars(credentials) <= secret_keys
     rasa = next(r for r in resources if r["kind"] == "Deployment" and r["metadata"]["name"] == "rasa")
     env = {item["name"] for item in rasa["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert credential_vars(credentials) <= env
+
+
+def test_botframework_tenant_id_starts_empty_and_the_bots_class_reads_it(bake_once):
+    """Empty: Rasa's multi-tenant token endpoint, as before; a Single Tenant bot (all Azure creates
+    since 31 July 2025) sets it, as the bot README says. Rasa's own channel ignores `tenant_id`: the
+    bot's scripts/secure_channels.py reads it (and adds the token checks), so it comes with the channel."""
+    bot = bake_once(channels="botframework")
+    assert bot.yaml("config/credentials.yml")["botframework"] == {
+        "app_id": "${BOTFRAMEWORK_APP_ID}",
+        "app_password": "${BOTFRAMEWORK_APP_PASSWORD}",
+        "tenant_id": "${BOTFRAMEWORK_TENANT_ID}",
+    }
+    for env_file in (".env.example", ".env"):
+        assert generate_env.settings(bot.text(env_file))["BOTFRAMEWORK_TENANT_ID"] == "", env_file
+    assert bot.exists("scripts/secure_channels.py")
+    readme = " ".join(bot.text("README.md").split())
+    row = "| `BOTFRAMEWORK_TENANT_ID` | **Single Tenant** bot: the same page, App Tenant ID (a GUID). **Multi Tenant**"
+    assert f"{row} bot: leave it empty |" in readme
+    assert "Rasa checks it with Microsoft's keys" in readme and "Otherwise: 401." in readme
 
 
 def test_rendering_again_with_more_channels_keeps_the_users_values(tmp_path):

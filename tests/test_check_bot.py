@@ -416,6 +416,14 @@ CASES = [
         "twilio.webhook_url is read by nothing",
     ),
     case(
+        "botframework-tenant-id-without-its-class",
+        {"channels": "botframework"},
+        delete("scripts/secure_channels.py"),
+        "config/credentials.yml",
+        "S104",
+        "botframework.tenant_id is read by nothing",
+    ),
+    case(
         "channel-webhook-not-proxied-by-nginx",
         {"channels": "telegram"},
         replace("web/nginx.conf", "location /webhooks/ {", "location /webhooks/rest/ {"),
