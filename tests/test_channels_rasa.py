@@ -1,6 +1,6 @@
-"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio, rocketchat and
-mattermost channels refuse forged webhooks, and Rasa's own slack, facebook and botframework channels
-do too with the bot's credentials; genuine ones get the bot's real answer.
+"""Real Rasa 3.6, one `rasa run` for every channel: the bot's telegram, twilio, rocketchat, mattermost
+and botframework channels refuse forged webhooks, and Rasa's own slack and facebook channels do too
+with the bot's credentials; genuine ones get the bot's real answer.
 
 A bot with `channels=telegram, twilio, rocketchat, mattermost, slack, facebook, botframework` (light
 pipeline, SQLite tracker store, no action server) is baked and trained once; a real `rasa run`
@@ -11,13 +11,13 @@ with the 8.x of Rasa's lock), slack_sdk's SignatureVerifier or Meta's documented
 Telegram's secret-token header, with Rocket.Chat's and Mattermost's outgoing-webhook tokens, with
 the Bot Connector's RS256 JWT (PyJWT, signed with a key pair made at test time, whose public half
 the stand-in publishes as Microsoft's JWKS). A forged one is refused (403; Slack: Rasa's 400;
-Facebook: Rasa's 200 "not validated"; Bot Framework: Rasa's 401, or 500 for an HS256 token keyed
-with the public key) and leaves nothing in the tracker store (read here with sqlite3, not through
-Rasa). A genuine "hello" lands there, the trained model answers it with the bot's greeting from
-domain.yml, and that reply reaches a local stand-in of the platform's API (Telegram Bot API, Twilio
-REST, Rocket.Chat REST, Mattermost API v4, Slack Web API, Graph API, the Bot Connector at the
-activity's serviceUrl, with the OAuth token Rasa got from the stand-in of login.microsoftonline.com)
-with the right chat, user or conversation.
+Facebook: Rasa's 200 "not validated"; Bot Framework: 401, the bot's for claims Rasa does not check,
+Rasa's for the rest, or Rasa's 500 for an HS256 token keyed with the public key) and leaves nothing
+in the tracker store (read here with sqlite3, not through Rasa). A genuine "hello" lands there, the
+trained model answers it with the bot's greeting from domain.yml, and that reply reaches a local
+stand-in of the platform's API (Telegram Bot API, Twilio REST, Rocket.Chat REST, Mattermost API v4,
+Slack Web API, Graph API, the Bot Connector at the activity's serviceUrl, with the OAuth token the
+bot got from the stand-in of login.microsoftonline.com) with the right chat, user or conversation.
 
 The bot's own web/nginx.conf, in a real nginx, proxies each channel's webhooks to it, signatures,
 tokens and bodies untouched (forged refused, genuine answered).
@@ -38,10 +38,10 @@ their APIs accept), that the redirected clients would reach the real hosts (only
 changed, inside the test's process), and the Docker path (the Docker tier proves the web service's
 nginx). For the Bot Framework: that Microsoft's real keys, tokens and Teams activities look like the
 documented ones the test makes (Microsoft signs with its own keys, which no test can hold), that
-Azure issues Rasa its OAuth token (Rasa 3.6 asks the multi-tenant `botframework.com` tenant), nor the
-checks Rasa 3.6 does not make: it verifies the signature, the audience and the token's life, not the
-issuer nor that the token's serviceurl claim is the activity's serviceUrl, so a genuine token replayed
-with another serviceUrl is accepted (tried by hand; only someone holding a genuine token can do it).
+Azure issues the bot its OAuth token (at the multi-tenant `botframework.com` tenant, as Rasa 3.6
+asks, or with BOTFRAMEWORK_TENANT_ID at the bot's own tenant: a second, short `rasa run`), nor that
+Microsoft's tokens name the issuer and serviceurl its docs say, which the bot's class requires on top
+of Rasa's checks (Rasa's own class accepts a token without them: tried by hand with it).
 """
 
 from __future__ import annotations
@@ -552,7 +552,7 @@ def test_facebook_message_signed_by_meta_reaches_the_bot(channels):
     assert sent and sent[-1]["message"]["text"] == GREETING
 
 
-# --- Microsoft Teams (Bot Framework): Rasa's own check, with the bot's credentials ----------------
+# --- Microsoft Teams (Bot Framework): Rasa's own check, and the bot's on top ------------------------
 
 
 def teams_activity(service_url: str, user: str, text: str) -> dict:
@@ -620,7 +620,9 @@ def service_url(channels) -> str:
 
 
 # Each forgery, and Rasa's answer: 401, except HS256 keyed with the public key, where PyJWT raises a
-# TypeError that Rasa does not catch (Sanic's 500; refused all the same, nothing handled).
+# TypeError that Rasa does not catch (Sanic's 500; refused all the same, nothing handled). A request
+# without a token gets its 401 from the bot's class, which finds no claims to check; the others pass
+# the bot's claim checks and meet Rasa's.
 FORGED_TEAMS = {
     "no-authorization": (401, lambda url: None),
     "another-key": (401, lambda url: connector_token(url, key="forger")),
@@ -643,7 +645,7 @@ def test_botframework_refuses_an_activity_without_microsofts_token(channels, ser
     user = f"29:forged-{forgery}"
     activity = teams_activity(service_url, user, "hello")
     status, token = FORGED_TEAMS[forgery]
-    assert post_teams(channels.url, activity, token(service_url)) == status  # Rasa's own answer
+    assert post_teams(channels.url, activity, token(service_url)) == status
     assert channels.stored(user) == []
     assert teams_replies(activity["conversation"]["id"]) == []
 
