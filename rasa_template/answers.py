@@ -165,8 +165,8 @@ def channel_errors(answers: dict) -> list[str]:
     if names and answers["rasa_version"] != "3.6":
         errors.append(
             f"channels={answers['channels']!r} needs rasa_version=3.6: the bot's webhook checks for Telegram, "
-            "Twilio and Mattermost are written and tested against Rasa 3.6's channels (2.8 is end of life): "
-            "answer rasa_version=3.6, or leave channels empty."
+            "Twilio, Rocket.Chat, Mattermost and Teams are written and tested against Rasa 3.6's channels "
+            "(2.8 is end of life): answer rasa_version=3.6, or leave channels empty."
         )
     return errors
 
