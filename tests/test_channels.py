@@ -65,7 +65,7 @@ def test_channels_render_a_bot_that_passes_its_checks(bake_once, channels):
     for name in names:
         assert f"/webhooks/{name}/webhook" in bot.text("README.md")
     assert re.search(
-        r"^\s*location /webhooks/ \{\n(.*\n){0,3}\s*proxy_pass http://rasa:5005;", bot.text("web/nginx.conf"), re.M
+        r"^\s*location /webhooks/ \{\n(.*\n){0,3}\s*proxy_pass \$rasa;", bot.text("web/nginx.conf"), re.M
     )
 
 

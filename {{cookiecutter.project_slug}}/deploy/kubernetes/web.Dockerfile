@@ -5,6 +5,10 @@
 # Service `rasa` on port 5005).
 FROM {{ cookiecutter._pins.images.nginx }}
 COPY nginx.conf /etc/nginx/nginx.conf
+# nginx.conf names Rasa through a variable, looked up at Docker's DNS server (127.0.0.11) so that
+# Compose can recreate the container. A cluster has no such server, and nginx's own resolver uses no
+# search domains; a Service keeps its address: here nginx resolves `rasa` once, at start.
+RUN sed -i 's|proxy_pass $rasa;|proxy_pass http://rasa:5005;|' /etc/nginx/nginx.conf
 COPY index.html widget.js widget.css /usr/share/nginx/html/
 COPY vendor/ /usr/share/nginx/html/vendor/
 # Writes the sites of WEB_ALLOWED_ORIGINS for nginx.conf before nginx starts (the image runs
