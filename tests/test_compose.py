@@ -388,4 +388,6 @@ def test_production_publishes_80_and_443_and_nothing_else_beyond_localhost(compo
     assert certbot["profiles"] == ["certbot"] and certbot["image"] == PINS["images"]["certbot"]
     assert "ports" not in certbot
     assert {(m["source"], m["target"]) for m in certbot["volumes"]} == {
-        (f"{bot}/certs", "/etc/letsencrypt"), ("certbot-www", "/var/www/certbot")}
+        (f"{bot}/certs", "/etc/letsencrypt"),
+        ("certbot-www", "/var/www/certbot"),
+    }

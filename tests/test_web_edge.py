@@ -145,7 +145,9 @@ def test_https_serves_the_page_with_hsts_and_proxies_a_webhook(edge, certs):
     assert headers["Strict-Transport-Security"] == "max-age=63072000"
     assert "default-src 'self'" in headers["Content-Security-Policy"]  # the page's own headers stay
     update = b'{"update_id": 1, "message": {"text": "hello"}}'
-    status, _, body = ask(connection, "POST", "/webhooks/telegram/webhook", update, {"Content-Type": "application/json"})
+    status, _, body = ask(
+        connection, "POST", "/webhooks/telegram/webhook", update, {"Content-Type": "application/json"}
+    )
     assert (status, body) == (200, b'{"reached": "/webhooks/telegram/webhook"}')
     assert FakeRasa.calls == [("/webhooks/telegram/webhook", {"update_id": 1, "message": {"text": "hello"}})]
 

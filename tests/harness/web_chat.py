@@ -115,8 +115,9 @@ def nginx_test(conf: Path) -> subprocess.CompletedProcess:
                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
 
 
-def local_config(conf_text: str, *, root: Path, listen: int, rasa_url: str, redirect_listen: int,
-                 tls_include: Path) -> str:
+def local_config(
+    conf_text: str, *, root: Path, listen: int, rasa_url: str, redirect_listen: int, tls_include: Path
+) -> str:
     """The bot's nginx.conf for a local run: its own web root, loopback ports (the chat's, and the
     redirect server's that is port 80 in production), the local Rasa, where production's tls.conf
     would be (`tls_include`, a glob: nothing there, plain HTTP only), and certbot's webroot (`acme`
@@ -155,7 +156,8 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str
     The bot's web/allowed-origins.sh writes `allowed_origins` (WEB_ALLOWED_ORIGINS) for it first,
     as the image's entrypoint does. With `tls_certs` (a folder laid out as certbot's live/NAME/),
     web/tls.conf is included as production does. The server has `https_port`, `redirect_url` (port 80
-    in production) and `acme_root` (certbot's webroot, /var/www/certbot in production). `edit` changes the config text last (a test that takes a limit out).
+    in production) and `acme_root` (certbot's webroot, /var/www/certbot in production). `edit`
+    changes the config text last (a test that takes a limit out).
 
     nginx started as root runs its workers as `nobody`: the copy is world-readable (pytest's
     tmp folders are not).
@@ -170,8 +172,9 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str
             path.chmod(0o755 if path.is_dir() else 0o644)
         port, redirect_port, https_port = free_port(), free_port(), free_port()
         conf = workdir / "nginx.conf"
-        conf_text = local_config((web / "nginx.conf").read_text(encoding="utf-8"), root=site / "web", listen=port,
-                                 rasa_url=rasa_url, redirect_listen=redirect_port, tls_include=site / "tls*.conf")  # fmt: skip
+        shipped = (web / "nginx.conf").read_text(encoding="utf-8")
+        conf_text = local_config(shipped, root=site / "web", listen=port, rasa_url=rasa_url,
+                                 redirect_listen=redirect_port, tls_include=site / "tls*.conf")  # fmt: skip
         if tls_certs is not None:
             shutil.copytree(tls_certs, site / "certs")
             for path in [site / "certs", *(site / "certs").rglob("*")]:
