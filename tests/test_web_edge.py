@@ -31,7 +31,7 @@ from harness.processes import LOCAL
 
 NAME = "bot.test"  # the certificate's name, sent as SNI and Host
 RASA_API = ["/model", "/model/train", "/conversations/me/tracker", "/status", "/version", "/domain"]
-SLOW = 1.5  # seconds the stand-in holds /webhooks/slow/webhook (the connection-limit test)
+SLOW = 1.0  # seconds the stand-in holds /webhooks/slow/webhook (the connection-limit test)
 
 
 class FakeRasa(stand_ins.RecordingAPI):
