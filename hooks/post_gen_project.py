@@ -54,7 +54,7 @@ def unselected(answers: dict) -> list[str]:
     if not answers["kubernetes"]:
         paths.append("deploy")
     if not answers["web_chat"]:
-        paths += ["web", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
+        paths += ["web", "docker-compose.prod.yml", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
         paths += ["deploy/kubernetes/web.Dockerfile", "deploy/kubernetes/overlays/production/web-ingress.yaml"]
     if not answers["secured_channels"]:
         paths.append("scripts/secure_channels.py")

@@ -64,9 +64,7 @@ def test_channels_render_a_bot_that_passes_its_checks(bake_once, channels):
     assert bot.exists("scripts/telegram_webhook.py") == ("telegram" in names)
     for name in names:
         assert f"/webhooks/{name}/webhook" in bot.text("README.md")
-    assert re.search(
-        r"^\s*location /webhooks/ \{\n(.*\n){0,3}\s*proxy_pass http://rasa:5005;", bot.text("web/nginx.conf"), re.M
-    )
+    assert re.search(r"^\s*location /webhooks/ \{\n(.*\n){0,3}\s*proxy_pass \$rasa;", bot.text("web/nginx.conf"), re.M)
 
 
 def test_the_bot_chooses_its_own_secrets_and_leaves_the_platforms_empty(bake_once):

@@ -695,6 +695,14 @@ CASES = [
         "W102",
         "proxies to host 'rasa-server', which docker-compose.yml does not run",
     ),
+    case(
+        "nginx-variable-host-not-a-service",
+        ACTIONS_AND_DB,
+        replace("web/nginx.conf", "set $rasa http://rasa:5005;", "set $rasa http://rasa-server:5005;"),
+        "web/nginx.conf",
+        "W102",
+        "proxies to host 'rasa-server', which docker-compose.yml does not run",
+    ),
 ]
 
 

@@ -62,9 +62,12 @@ def compose_env() -> dict[str, str]:
     return {"PATH": str(DOCKER_COMPOSE.parent), "HOME": str(Path.home()), "LANG": "C.UTF-8"}
 
 
-def compose_config(bot_dir: Path) -> subprocess.CompletedProcess:
+def compose_config(bot_dir: Path, *more: str) -> subprocess.CompletedProcess:
+    """`docker compose config` of docker-compose.yml, then the override files and options in `more`."""
+    files = ["docker-compose.yml", *(name for name in more if not name.startswith("-"))]
+    options = [name for name in more if name.startswith("-")]
     return subprocess.run(
-        [str(DOCKER_COMPOSE), "-f", "docker-compose.yml", "config", "--format", "json"],
+        [str(DOCKER_COMPOSE), *(f"--file={name}" for name in files), *options, "config", "--format", "json"],
         cwd=bot_dir,
         env=compose_env(),
         capture_output=True,
@@ -173,9 +176,10 @@ def test_services_follow_the_answers(composed):
     assert set(composed.services) == composed.expected_services()
 
 
-def test_rasa_publishes_port_5005(composed):
-    ports = [(p["target"], p["published"]) for p in composed.services["rasa"]["ports"]]
-    assert ports == [(5005, "5005")]
+def test_rasa_publishes_port_5005_on_localhost_only(composed):
+    """The README's curl and `make smoke` reach it on this machine; the public way in is nginx."""
+    ports = [(p.get("host_ip"), p["target"], p["published"]) for p in composed.services["rasa"]["ports"]]
+    assert ports == [("127.0.0.1", 5005, "5005")]
 
 
 def test_only_the_uis_publish_another_port_and_only_on_localhost(composed):
@@ -347,3 +351,46 @@ def test_compose_accepts_a_slug_that_reads_as_a_yaml_keyword(bake, slug):
     proc = compose_config(bake(project_slug=slug).path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["name"] == slug
+
+
+# --- production: docker-compose.prod.yml (web_chat only) -----------------------------------------
+
+WITH_PAGE = [a for a in VALID if a["web_chat"]]
+
+
+@over(VALID)
+def test_production_override_exists_only_with_the_web_service(composed):
+    assert composed.bot.exists("docker-compose.prod.yml") == composed.answers["web_chat"]
+    assert ("up-prod:" in composed.bot.text("Makefile")) == composed.answers["web_chat"]
+
+
+@over(WITH_PAGE)
+def test_production_publishes_80_and_443_and_nothing_else_beyond_localhost(composed):
+    """What the README's "HTTPS on your domain" says: 80 and 443 on every address (nginx's 8081 and
+    8443), Rasa, the plain page (and mongo-express) on 127.0.0.1 only, certbot only in its profile."""
+    proc = compose_config(composed.bot.path, "docker-compose.prod.yml", "--profile=certbot")
+    assert proc.returncode == 0, proc.stderr
+    services = json.loads(proc.stdout)["services"]
+    public = {(name, p.get("host_ip", ""), p["target"], p["published"])
+              for name, service in services.items() for p in service.get("ports", [])
+              if p.get("host_ip") != "127.0.0.1"}  # fmt: skip
+    assert public == {("web", "", 8081, "80"), ("web", "", 8443, "443")}
+    local = {(name, p["published"]) for name, service in services.items() for p in service.get("ports", [])
+             if p.get("host_ip") == "127.0.0.1"}  # fmt: skip
+    assert local == {("rasa", "5005"), ("web", "8080")} | ({("mongo-express", "8081")} if "mongo-express" in services
+                                                          else set())  # fmt: skip
+    mounts = {(m["source"], m["target"], m.get("read_only", False)) for m in services["web"]["volumes"]}
+    bot = str(composed.bot.path)
+    assert {(f"{bot}/web/tls.conf", "/etc/nginx/tls.conf", True), (f"{bot}/certs", "/etc/letsencrypt", True),
+            ("certbot-www", "/var/www/certbot", True)} <= mounts  # fmt: skip
+    # nginx.conf includes exactly that file, and serves the challenge from that volume.
+    conf = composed.bot.text("web/nginx.conf")
+    assert "include /etc/nginx/tls*.conf;" in conf and "root /var/www/certbot;" in conf
+    # certbot: only in its profile (`up` leaves it out), the pinned image, the same two folders.
+    certbot = services["certbot"]
+    assert certbot["profiles"] == ["certbot"] and certbot["image"] == PINS["images"]["certbot"]
+    assert "ports" not in certbot
+    assert {(m["source"], m["target"]) for m in certbot["volumes"]} == {
+        (f"{bot}/certs", "/etc/letsencrypt"),
+        ("certbot-www", "/var/www/certbot"),
+    }

@@ -26,8 +26,9 @@ from harness.combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_i
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
 TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
-PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/nginx.conf", "web/allowed-origins.sh",
-              "web/vendor/SOURCE", "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
+PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/nginx.conf", "web/tls.conf",
+              "web/allowed-origins.sh", "web/vendor/SOURCE", "web/vendor/socket.io.min.js",
+              "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
 CLUSTER_FILES = [
     "deploy/kubernetes/web.Dockerfile",
     "deploy/kubernetes/base/web-deployment.yaml",
@@ -63,10 +64,12 @@ def test_vendored_client_is_the_npm_release_it_names():
 
 
 def test_nginx_t_catches_a_broken_config(tmp_path):
-    """The nginx -t check can fail: a typo, and an upstream host that does not resolve."""
+    """The nginx -t check can fail: a typo, and a limit naming a zone nginx.conf does not define.
+    (Rasa's host is a variable that nginx resolves per request, so nginx -t cannot catch a wrong
+    name: the checker's W102 does, tests/test_bot_corpus.py.)"""
     text = (TEMPLATE_WEB / "nginx.conf").read_text(encoding="utf-8")
-    for name, broken in (("typo", text.replace("proxy_pass", "proxy_pas", 1)),
-                         ("host", text.replace("http://rasa:5005", "http://no-such-service:5005", 1))):  # fmt: skip
+    for name, broken in (("typo", text.replace("proxy_pass $rasa", "proxy_pas $rasa", 1)),
+                         ("zone", text.replace("zone=per_client burst", "zone=no_such_zone burst", 1))):  # fmt: skip
         conf = tmp_path / f"{name}.conf"
         conf.write_text(broken)
         assert tools.nginx_test(conf).returncode != 0, name
@@ -128,10 +131,15 @@ def test_nginx_accepts_the_config(baked):
     text = conf.read_text(encoding="utf-8")
     for location in ("/socket.io/", "/webhooks/"):
         block = text.split(f"location {location} {{", 1)[1].split("\n        }", 1)[0]
-        assert "proxy_pass http://rasa:5005;" in block, location
+        assert "proxy_pass $rasa;" in block, location
         # Only this origin and the sites of WEB_ALLOWED_ORIGINS: any other browser gets 403.
         assert block.split("proxy_pass", 1)[0].split() == ["if", "($origin_allowed", "=", "0)", "{", "return",
                                                            "403;", "}"], location  # fmt: skip
+    # Rasa by its Compose name, through a variable: Docker's DNS is asked again every 10 s, so a
+    # recreated rasa container is found without restarting nginx.
+    assert "        set $rasa http://rasa:5005;\n" in text
+    assert "    resolver 127.0.0.11 valid=10s ipv6=off;\n" in text
+    assert re.findall(r"^\s*proxy_pass\s.*$", text, re.M) == ["            proxy_pass $rasa;"] * 2
     socket_block = text.split("location /socket.io/ {", 1)[1].split("\n        }", 1)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_block and "proxy_http_version 1.1;" in socket_block
 
@@ -175,7 +183,7 @@ def test_compose_web_service(baked):
     assert "http://localhost:8080" in bot.text("Makefile")
 
 
-def test_cluster_serves_the_same_page(baked):
+def test_cluster_serves_the_same_page(baked, tmp_path):
     answers, bot = baked
     if not answers["kubernetes"]:
         assert not bot.exists("deploy")
@@ -188,6 +196,26 @@ def test_cluster_serves_the_same_page(baked):
     dockerfile = bot.text("deploy/kubernetes/web.Dockerfile")
     assert f"FROM {PINS['images']['nginx']}\n" in dockerfile and "COPY nginx.conf /etc/nginx/nginx.conf" in dockerfile
     assert "COPY index.html widget.js widget.css /usr/share/nginx/html/" in dockerfile
+    # The cluster's nginx: the image's own sed (run here on a copy) gives it the static proxy_pass on
+    # both proxied locations (no Docker DNS there) and drops the per-client limits (the Ingress has
+    # them: behind it every request comes from the controller); nginx accepts the result.
+    (run,) = re.findall(r"^RUN (sed -i .*?/etc/nginx/nginx\.conf)$", dockerfile.replace("\\\n", " "), re.M)
+    conf = tmp_path / "nginx.conf"
+    shutil.copy(bot.path / "web/nginx.conf", conf)
+    subprocess.run(["sh", "-c", run.replace("/etc/nginx/nginx.conf", str(conf))], check=True, timeout=30)
+    cluster_conf = conf.read_text(encoding="utf-8")
+    assert re.findall(r"^\s*proxy_pass\s.*$", cluster_conf, re.M) == ["            proxy_pass http://rasa:5005;"] * 2
+    assert "limit_req zone=" not in cluster_conf and "limit_conn connections_per_client" not in cluster_conf
+    assert "client_max_body_size 256k;" in cluster_conf
+    result = _nginx_test_once(hashlib.sha256(cluster_conf.encode()).hexdigest(), conf)
+    assert result.returncode == 0, result.stderr
+    ingress = bot.yaml("deploy/kubernetes/overlays/production/web-ingress.yaml")["metadata"]["annotations"]
+    assert {key.split("/")[1]: value for key, value in ingress.items() if "limit" in key or "body" in key} == {
+        "limit-rps": "10",
+        "limit-burst-multiplier": "2",
+        "limit-connections": "20",
+        "proxy-body-size": "256k",
+    }
     assert "COPY allowed-origins.sh /docker-entrypoint.d/40-allowed-origins.sh" in dockerfile
     for name in ("web-deployment.yaml", "rasa-deployment.yaml"):
         (container,) = [c for c in bot.yaml(f"deploy/kubernetes/base/{name}")["spec"]["template"]["spec"]["containers"]

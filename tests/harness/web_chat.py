@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import ipaddress
 import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 from pathlib import Path
+from typing import Callable
 
 from harness import venvs
 from harness.processes import LOCAL, Service, free_port, http_json, serve
@@ -25,8 +28,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # Debian package of each program the tests run.
 DEBIAN_PACKAGES = {NGINX: "nginx-light", CHROMIUM: "chromium", CHROMEDRIVER: "chromium-driver"}
-# The Compose service name nginx.conf proxies to, and what the bot's nginx.conf says.
-UPSTREAM = "http://rasa:5005"
+# What the bot's nginx.conf names Rasa by (a Compose service name, through a variable its resolver looks up).
+UPSTREAM = "set $rasa http://rasa:5005;"
 
 
 class MissingTool(RuntimeError):
@@ -112,25 +115,49 @@ def nginx_test(conf: Path) -> subprocess.CompletedProcess:
                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
 
 
-def local_config(conf_text: str, *, root: Path, listen: int, rasa_url: str) -> str:
-    """The bot's nginx.conf for a local run: its own web root, a loopback port and the local Rasa.
-    Only these three lines change; each must be there exactly once."""
+def local_config(
+    conf_text: str, *, root: Path, listen: int, rasa_url: str, redirect_listen: int, tls_include: Path
+) -> str:
+    """The bot's nginx.conf for a local run: its own web root, loopback ports (the chat's, and the
+    redirect server's that is port 80 in production), the local Rasa, where production's tls.conf
+    would be (`tls_include`, a glob: nothing there, plain HTTP only), and certbot's webroot (`acme`
+    beside `root`). Only these lines
+    change; each must be there exactly once. Rasa's address must be an IP: nginx then asks no
+    resolver (the shipped one is Docker's, 127.0.0.11)."""
+    host = urllib.parse.urlsplit(rasa_url).hostname
+    ipaddress.ip_address(host)  # ValueError for a name
     replacements = {
-        "listen 8080;": f"listen 127.0.0.1:{listen};",
+        "listen 8080;": f"listen {LOCAL}:{listen};",
+        "listen 8081;": f"listen {LOCAL}:{redirect_listen};",
         "root /usr/share/nginx/html;": f"root {root};",
+        "include /etc/nginx/tls*.conf;": f"include {tls_include};",
+        "root /var/www/certbot;": f"root {root.parent / 'acme'};",
+        UPSTREAM: f"set $rasa {rasa_url};",
     }
     for old, new in replacements.items():
         assert conf_text.count(old) == 1, f"expected one `{old}` in web/nginx.conf"
         conf_text = conf_text.replace(old, new)
-    assert conf_text.count(f"proxy_pass {UPSTREAM};") == 2, f"expected two `proxy_pass {UPSTREAM};`"
-    return conf_text.replace(f"proxy_pass {UPSTREAM};", f"proxy_pass {rasa_url};")
+    return conf_text
+
+
+def local_tls_config(tls_text: str, *, listen: int, certs: Path) -> str:
+    """The bot's web/tls.conf for a local run: a loopback port for 8443, and `certs` in place of
+    /etc/letsencrypt (certbot's folder: live/NAME/fullchain.pem and privkey.pem)."""
+    assert tls_text.count("listen 8443 ssl;") == 1, "expected one `listen 8443 ssl;` in web/tls.conf"
+    assert tls_text.count("/etc/letsencrypt/live/") == 2, "expected the certificate and its key in web/tls.conf"
+    text = tls_text.replace("listen 8443 ssl;", f"listen {LOCAL}:{listen} ssl;")
+    return text.replace("/etc/letsencrypt/live/", f"{certs}/live/")
 
 
 @contextlib.contextmanager
-def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str = "", timeout: float = 30):
+def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str = "", timeout: float = 30,
+                tls_certs: Path | None = None, edit: Callable[[str], str] | None = None):  # fmt: skip
     """A real nginx serving a copy of `web` and proxying to `rasa_url`, on a free loopback port.
     The bot's web/allowed-origins.sh writes `allowed_origins` (WEB_ALLOWED_ORIGINS) for it first,
-    as the image's entrypoint does.
+    as the image's entrypoint does. With `tls_certs` (a folder laid out as certbot's live/NAME/),
+    web/tls.conf is included as production does. The server has `https_port`, `redirect_url` (port 80
+    in production) and `acme_root` (certbot's webroot, /var/www/certbot in production). `edit`
+    changes the config text last (a test that takes a limit out).
 
     nginx started as root runs its workers as `nobody`: the copy is world-readable (pytest's
     tmp folders are not).
@@ -143,12 +170,20 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str
         shutil.copytree(web, site / "web")
         for path in [site / "web", *(site / "web").rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        port = free_port()
+        port, redirect_port, https_port = free_port(), free_port(), free_port()
         conf = workdir / "nginx.conf"
-        conf_text = (web / "nginx.conf").read_text(encoding="utf-8")
-        conf.write_text(local_config(conf_text, root=site / "web", listen=port, rasa_url=rasa_url))
+        shipped = (web / "nginx.conf").read_text(encoding="utf-8")
+        conf_text = local_config(shipped, root=site / "web", listen=port, rasa_url=rasa_url,
+                                 redirect_listen=redirect_port, tls_include=site / "tls*.conf")  # fmt: skip
+        if tls_certs is not None:
+            shutil.copytree(tls_certs, site / "certs")
+            for path in [site / "certs", *(site / "certs").rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            tls_text = (web / "tls.conf").read_text(encoding="utf-8")
+            (site / "tls.conf").write_text(local_tls_config(tls_text, listen=https_port, certs=site / "certs"))
         # Its own pid file and temp folders (the shipped /tmp paths could clash with another run).
-        conf.write_text(conf.read_text(encoding="utf-8").replace("/tmp/nginx", str(site / "nginx")))
+        conf_text = conf_text.replace("/tmp/nginx", str(site / "nginx"))
+        conf.write_text(edit(conf_text) if edit else conf_text)
         subprocess.run(["sh", str(web / "allowed-origins.sh"), str(site / "nginx" / "allowed-origins.map")],
                        env={**os.environ, "WEB_ALLOWED_ORIGINS": allowed_origins}, check=True, timeout=30)  # fmt: skip
         url = f"http://{LOCAL}:{port}"
@@ -160,6 +195,9 @@ def local_nginx(web: Path, rasa_url: str, workdir: Path, *, allowed_origins: str
         argv = [NGINX, "-c", str(conf), "-g", "daemon off;"]
         with serve("nginx", argv, cwd=workdir, env=dict(os.environ), log=workdir / "nginx.log", url=url,
                    ready=ready, timeout=timeout) as server:  # fmt: skip
+            server.https_port = https_port  # type: ignore[attr-defined]  # this server only
+            server.redirect_url = f"http://{LOCAL}:{redirect_port}"  # type: ignore[attr-defined]
+            server.acme_root = site / "acme"  # type: ignore[attr-defined]  # certbot's webroot
             yield server
     finally:
         shutil.rmtree(site, ignore_errors=True)

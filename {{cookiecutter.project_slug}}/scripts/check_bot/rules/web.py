@@ -40,6 +40,7 @@ def nginx_hosts(bot: Bot) -> Iterator[Problem]:
     upstreams = set(re.findall(r"^\s*upstream\s+(\S+)\s*\{", text, re.M))
     hosts = re.findall(r"^\s*proxy_pass\s+https?://([^:/;\s]+)", text, re.M)
     hosts += re.findall(r"^\s*server\s+([^\s:;{]+)(?::\d+)?[^;{]*;", text, re.M)  # upstream members
+    hosts += re.findall(r"^\s*set\s+\$\w+\s+https?://([^:/;\s]+)", text, re.M)  # proxy_pass $rasa
     for host in dict.fromkeys(hosts):
         if running and host not in upstreams and host not in running and not host.startswith("$"):
             if is_external(host):
@@ -47,10 +48,11 @@ def nginx_hosts(bot: Bot) -> Iterator[Problem]:
             yield Problem(
                 "W102",
                 "web/nginx.conf",
-                text_line(text, rf"^\s*(proxy_pass\s+https?://|server\s+){re.escape(host)}\b"),
+                text_line(text, rf"^\s*(proxy_pass\s+https?://|server\s+|set\s+\$\w+\s+https?://){re.escape(host)}\b"),
                 f"proxies to host '{host}', which docker-compose.yml does not run "
                 f"(services: {', '.join(sorted(running))})",
-                "use one of those service names in proxy_pass, or add that service to docker-compose.yml",
+                "use one of those service names in proxy_pass (or the variable it uses), or add that service to "
+                "docker-compose.yml",
             )
 
 
@@ -81,7 +83,7 @@ def nginx_proxies_channels(bot: Bot) -> Iterator[Problem]:
                 "web/nginx.conf",
                 None,
                 f"no location proxies {path}, where the {channel} channel gets its messages",
-                "add it to a location with proxy_pass http://rasa:5005 (the template's is 'location /webhooks/')",
+                "add it to a location that proxies to Rasa (the template's is 'location /webhooks/', proxy_pass $rasa)",
             )
 
 
