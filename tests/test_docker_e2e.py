@@ -27,6 +27,11 @@ each bot of BOTS, one after the other (they all publish port 5005):
   goes), `make restore FILE=...`, `make up`: the conversation is back in /conversations/<id>/tracker,
   one held after the backup is not; before that, a restore over that newer conversation is refused
   (SQLite, the JSON-file store, PostgreSQL and Redis: every store here is persistent);
+- the default bot's production setup (`make up-prod`, a certificate of a CA the test makes, mounted
+  as the README's "your own certificate"): only 80 and 443 public, the page and REST over HTTPS
+  with HSTS, HTTP redirected, Rasa's HTTP API 404 through nginx; rasa recreated at a new address
+  answers again through `web` without a restart of `web`; a client over the rate limit (a container
+  on the network) gets 429 while a conversation from the host passes;
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
 - `make dev-docker` on the default bot: trains and answers in the Rasa image, serves an example
   added to data/nlu.yml, and Ctrl-C removes its container.
@@ -42,13 +47,17 @@ answer) are printed per bot and kept as junit properties.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import fcntl
+import http.client
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -65,12 +74,16 @@ from test_channels_rasa import SECRETS, post, post_slack, slack_event, telegram_
 # The browser tier's Chromium and page helpers, for the default bot's chat page.
 from test_web_chat_browser import artifacts, browser, page_state, say, screenshot, wait_for  # noqa: F401  (fixtures)
 
+# The edge test's CA and certificate, for `make up-prod`.
+from test_web_edge import NAME as EDGE_NAME
+from test_web_edge import certs  # noqa: F401  (fixture)
+
 import rasa_http
 from harness import fail_or_skip, stand_ins
 from harness import web_chat as tools
 from harness.bots import UNSEEN_GREETING
 from harness.combinations import CHOICES, DOCKER_NOT_COVERED, PINS, TEMPLATE_DIR, combo_id, valid_combinations
-from harness.processes import http_json
+from harness.processes import LOCAL, http_json
 
 pytestmark = pytest.mark.docker
 
@@ -340,6 +353,111 @@ def channels_work_through_the_web_service(bot: ComposeProject) -> None:
     assert tracker_texts(bot, "7002") == [] and tracker_texts(bot, "U7004") == []
 
 
+PROD = ("-f", "docker-compose.yml", "-f", "docker-compose.prod.yml")  # `make up-prod`'s files
+BURST = """
+import urllib.error, urllib.request
+codes = []
+for _ in range(60):
+    try:
+        codes.append(urllib.request.urlopen("http://web:8080/", timeout=10).status)
+    except urllib.error.HTTPError as error:
+        codes.append(error.code)
+print(codes.count(429))
+"""
+
+
+class EdgeConnection(http.client.HTTPSConnection):
+    """HTTPS to this machine's port 443 for the certificate's name (SNI and Host), without DNS."""
+
+    def connect(self) -> None:
+        sock = socket.create_connection((LOCAL, 443), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def over_https(ca: Path, method: str, path: str, body: dict | None = None) -> tuple[int, dict, bytes]:
+    connection = EdgeConnection(EDGE_NAME, 443, timeout=30, context=ssl.create_default_context(cafile=str(ca)))
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        connection.request(method, path, data, {"Content-Type": "application/json"} if data else {})
+        reply = connection.getresponse()
+        return reply.status, dict(reply.getheaders()), reply.read()
+    finally:
+        connection.close()
+
+
+def send_over_https(ca: Path, sender: str, text: str) -> list[str]:
+    status, _, body = over_https(ca, "POST", "/webhooks/rest/webhook", {"sender": sender, "message": text})
+    assert status == 200, (status, body[:300])
+    return [reply.get("text") for reply in json.loads(body)]
+
+
+def started(bot: ComposeProject, service: str) -> str:
+    """The container's id and start time: they change when it is recreated or restarted."""
+    return bot.run("docker", "inspect", "--format", "{{.Id}} {{.State.StartedAt}}", f"{bot.slug}-{service}-1").stdout
+
+
+def production_edge_works(bot: ComposeProject, up_env: dict, ca: Path, letsencrypt: Path) -> None:
+    """Issue 23's Docker check: `make up-prod` with a certificate of a CA made by the test, laid out
+    as the README's "your own certificate" (certs/live/NAME/, group 101): only 80 and 443 are public,
+    the page and REST over HTTPS with HSTS, HTTP redirects, Rasa's HTTP API is 404, a recreated
+    rasa container answers again without a restart of `web`, and a client over the rate limit gets
+    429 while another one holds its conversation."""
+    mounted = bot.path / "certs"
+    shutil.copytree(letsencrypt, mounted)
+    for path in [mounted, *mounted.rglob("*")]:  # the README: chgrp -R 101 certs && chmod -R g+rX certs
+        os.chown(path, -1, 101)
+        path.chmod(path.stat().st_mode | (0o050 if path.is_dir() else 0o040))
+    bot.timed("up_prod_s", "make", "up-prod", env=up_env, timeout=900)
+    config = json.loads(bot.compose(*PROD, "config", "--format", "json").stdout)
+    public = sorted((name, str(port["published"])) for name, service in config["services"].items()
+                    for port in service.get("ports", []) if port.get("host_ip") in (None, "", "0.0.0.0"))  # fmt: skip
+    assert public == [("web", "443"), ("web", "80")], public
+
+    status, headers, body = over_https(ca, "GET", "/")
+    assert status == 200 and b"<html" in body.lower(), (status, body[:200])
+    assert headers.get("Strict-Transport-Security", "").startswith("max-age="), headers
+    assert send_over_https(ca, f"https-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
+    for path in ("/status", "/version", "/model", f"/conversations/x/tracker?token={bot.settings['RASA_AUTH_TOKEN']}"):
+        assert over_https(ca, "GET", path)[0] == 404, path
+    plain = http.client.HTTPConnection(LOCAL, 80, timeout=30)
+    plain.request("GET", "/any/page?x=1", headers={"Host": EDGE_NAME})
+    redirect = plain.getresponse()
+    assert (redirect.status, redirect.getheader("Location")) == (301, f"https://{EDGE_NAME}/any/page?x=1")
+    plain.close()
+
+    # A new rasa container (a new address on the network): nginx looks the name up again, `web` untouched.
+    web_before = started(bot, "web")
+    address = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+    old = bot.run("docker", "inspect", "--format", address, f"{bot.slug}-rasa-1").stdout.strip()
+    bot.compose(*PROD, "stop", "rasa")
+    holder = bot.run("docker", "run", "-d", "--network", f"{bot.slug}_default", "--entrypoint", "sleep",
+                     f"{bot.slug}-rasa:latest", "300").stdout.strip()  # fmt: skip  # takes the freed address
+    try:
+        bot.compose(*PROD, "up", "-d", "--no-deps", "--force-recreate", "--wait", "rasa", timeout=600)
+    finally:
+        bot.run("docker", "rm", "-f", "-v", holder, check=False)  # -v: the image declares VOLUME /tmp
+    new = bot.run("docker", "inspect", "--format", address, f"{bot.slug}-rasa-1").stdout.strip()
+    assert new != old, f"the recreated rasa kept its address {old}: the check below would prove nothing"
+    deadline = time.monotonic() + 30  # nginx keeps a name 10 s (resolver valid=10s)
+    while True:
+        try:
+            if send_over_https(ca, f"recreated-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]:
+                break
+        except (AssertionError, OSError, http.client.HTTPException) as error:
+            assert time.monotonic() < deadline, f"no answer through web 30 s after rasa moved {old} -> {new}: {error}"
+            time.sleep(1)
+    assert started(bot, "web") == web_before, "web was restarted"
+
+    # Over the limit from one client (a container on the network), a conversation from another passes.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        burst = pool.submit(bot.compose, *PROD, "exec", "-T", "rasa", "python", "-c", BURST)
+        sender = f"beside-burst-{uuid.uuid4().hex[:8]}"
+        for text in ("hello", "I am great", "bye"):
+            assert send_over_https(ca, sender, text), text
+        limited = int(burst.result().stdout.strip())
+    assert limited >= 20, f"{limited} of 60 quick requests got 429 (rate 10 r/s, burst 20)"
+
+
 # The default bot (first of BOTS) also opens its chat page in Chromium.
 WALKTHROUGHS = [pytest.param(answers, id=combo_id(answers), marks=[pytest.mark.browser] if i == 0 else [])
                 for i, answers in enumerate(BOTS)]  # fmt: skip
@@ -430,13 +548,15 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
 
             if answers == BOTS[0]:  # last: it stops rasa
                 assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
+                production_edge_works(bot, up_env, *request.getfixturevalue("certs"))
                 driver, folder = request.getfixturevalue("browser"), request.getfixturevalue("artifacts")
                 chat_page_on_docker(bot, driver, folder, site)
         except BaseException:
             print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
             raise
         finally:
-            bot.compose("down", "-v", "--remove-orphans", check=False, timeout=300)
+            prod = PROD if (bot.path / "docker-compose.prod.yml").is_file() else ()
+            bot.compose(*prod, "down", "-v", "--remove-orphans", check=False, timeout=300)
             images = [f"{bot.slug}-rasa:latest"] + ([f"{bot.slug}-actions:latest"] if actions else [])
             bot.run("docker", "image", "rm", "-f", *images, check=False, timeout=120)
             volumes_after = set(bot.run("docker", "volume", "ls", "-q", check=False).stdout.split())
