@@ -26,6 +26,10 @@ if os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "secu
 
     install_secure_channels()
 
+if os.environ.get("RASA_DEV_FINETUNE"):  # `make dev` on Rasa 3.x: POST /model/train may fine-tune
+    from finetune import install as install_finetune
+
+    install_finetune()
 host = os.environ.get("RASA_HOST")
 if host:
     import sanic
