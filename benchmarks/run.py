@@ -3,6 +3,7 @@
 
     python benchmarks/run.py scaffold [--runs 3] [--dev-pipelines light,diet]   rasa init vs the template
     python benchmarks/run.py nlu [--language en] [--pipelines light,diet,spacy,rasa-default]
+    python benchmarks/run.py finetune [--runs 3]   DIET: make dev's edit -> answer, fine-tuned vs from scratch
     python benchmarks/run.py report       # README tables from the latest files in benchmarks/results/
 
 Run with the template's dev venv (scripts/run_tests.sh builds it; it has cookiecutter and psutil).
@@ -243,6 +244,57 @@ def make_dev(work: Path, pipeline: str) -> dict:
         "dev_rss_mib": max(peak),
         "dev_output": lines,
     }
+
+
+# Greetings of words the bake's DIET model knows (a fine-tune keeps its vocabulary); those it already
+# answers as greetings are skipped (DIET differs from one training to the next).
+KNOWN_WORDS_GREETINGS = ["call me friend", "good day to you bot", "hey lights", "good tonight", "hello capital",
+                         "hi mount everest", "hi cook", "good news today"]  # fmt: skip
+
+
+def dev_edits(work: Path, dev_args: str, runs: int) -> list[dict]:
+    """A DIET bake in `make dev DEV_ARGS=dev_args`; `runs` saves, each adding one known-words
+    greeting to data/nlu.yml: the time from the write to make dev's line, and to the new answer."""
+    bot = prepare({"nlu_pipeline": "diet", "custom_actions": False}, work)
+    port = free_port()
+    log = bot.scratch / "dev.log"
+    dev = start(bot.make_dev(port, free_port(), dev_args), bot.path, bot.run_env("dev"), log)
+    url, figures = f"http://{LOCAL}:{port}", []
+    try:
+        answer(url, "hello", TEMPLATE_HELLO, dev)
+        candidates = iter(KNOWN_WORDS_GREETINGS)
+        while len(figures) < runs:
+            text = next(candidates)
+            if rasa_http.send(url, "bench", text) == [TEMPLATE_HELLO]:
+                continue
+            nlu = bot.path / "data" / "nlu.yml"
+            before = log.read_text().count("data/nlu.yml: ")
+            edited = time.perf_counter()
+            nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {text}\n", 1))
+            while log.read_text().count("data/nlu.yml: ") == before:
+                if dev.poll() is not None or time.perf_counter() - edited > WAIT:
+                    raise RuntimeError(f"make dev printed no line for the edit:\n{log.read_text()[-3000:]}")
+                time.sleep(0.1)
+            printed = time.perf_counter()
+            line = [x for x in log.read_text().splitlines() if x.startswith("data/nlu.yml: ")][-1]
+            learned = rasa_http.send(url, "bench", text) == [TEMPLATE_HELLO]
+            figures.append({"example": text, "line": line, "edit_to_line_s": printed - edited,
+                            "edit_to_answer_s": time.perf_counter() - edited, "learned": learned})  # fmt: skip
+            print(f"{dev_args or 'default'}: {json.dumps(figures[-1])}", flush=True)
+    finally:
+        stop(dev, signal.SIGINT)
+    return figures
+
+
+def finetune(args) -> dict:
+    """DIET (the bake's 100 epochs): make dev's fine-tune vs --from-scratch, one session each."""
+    work = Path(tempfile.mkdtemp(prefix="bench-finetune-"))
+    result = {
+        "fine_tuned": dev_edits(work / "fine-tuned", "", args.runs),
+        "from_scratch": dev_edits(work / "from-scratch", "--from-scratch", args.runs),
+    }
+    shutil.rmtree(work, ignore_errors=True)
+    return result
 
 
 def scaffold(args, save) -> dict:
@@ -529,6 +581,8 @@ def main() -> int:
     p.add_argument("--pipelines", default="light,diet,spacy,rasa-default", help="(default: %(default)s)")
     p.add_argument("--cross-validation", default="light", help="pipelines also 5-fold cross-validated on the "
                    "training data, comma-separated or empty (default: %(default)s)")  # fmt: skip
+    p = sub.add_parser("finetune", help="DIET make dev: edit -> answer, fine-tuned vs from scratch")
+    p.add_argument("--runs", type=int, default=3, help="edits per mode (default: %(default)s)")
     sub.add_parser("report", help="rewrite the README tables from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "report":
@@ -539,7 +593,7 @@ def main() -> int:
     if args.command == "nlu" and not (HERE / "paraphrases" / f"{args.language}.yml").is_file():
         parser.error(f"no benchmarks/paraphrases/{args.language}.yml")
     began, info = datetime.now(timezone.utc), machine()
-    kind = "scaffold" if args.command == "scaffold" else f"nlu-{args.language}"
+    kind = args.command if args.command in ("scaffold", "finetune") else f"nlu-{args.language}"
     out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
 
     def save(figures: dict) -> None:
@@ -549,7 +603,8 @@ def main() -> int:
         print(f"wrote {out.relative_to(ROOT)}; `python benchmarks/run.py report` puts it into the READMEs")
 
     try:
-        save(scaffold(args, save) if args.command == "scaffold" else nlu(args))
+        work = {"scaffold": lambda: scaffold(args, save), "finetune": lambda: finetune(args), "nlu": lambda: nlu(args)}
+        save(work[args.command]())
     except ToolchainError as error:
         raise SystemExit(f"ERROR: the pinned Rasa venv is not available: {error}") from error
     return 0
