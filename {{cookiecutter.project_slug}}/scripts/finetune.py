@@ -172,11 +172,13 @@ def train(api: str, token: str, payload: bytes, served: Served, why: str | None)
             )
         except rasa_http.RasaHTTPError as error:  # Rasa's own check (or a lost server: then this fails too)
             why = f"Rasa refused to fine-tune: {refusal(str(error))}"
-    return rasa_http.train(api, token, payload), "trained", f" from scratch ({why})" if why else ""
+    fresh = rasa_http.train(api, token, payload, own_domain=bool(why))  # a model later saves can fine-tune
+    return fresh, "trained", f" from scratch ({why})" if why else ""
 
 
 def install() -> None:
-    """Let POST /model/train fine-tune: `?finetune=models/<model>.tar.gz&epoch_fraction=0.2`."""
+    """Let POST /model/train fine-tune: `?own_domain=true&finetune=models/<model>.tar.gz&epoch_fraction=0.2`.
+    own_domain=true alone: a training from scratch whose model can be fine-tuned later."""
     from http import HTTPStatus
 
     import rasa.server
@@ -186,6 +188,8 @@ def install() -> None:
 
     def payload(request, temp_dir: Path, *args, **kwargs) -> dict:
         result = original(request, temp_dir, *args, **kwargs)
+        if request.args.get("own_domain") != "true":  # the light pipeline: Rasa's own way, no cost added
+            return result
         # Rasa reads the one document as the domain too, and keeps its nlu, stories and rules in the
         # domain: a new example would change the domain's fingerprint, and Rasa would refuse every
         # fine-tune. The domain's own keys, as `rasa train` reads them (the data stays in temp_dir).

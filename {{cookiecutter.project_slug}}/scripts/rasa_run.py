@@ -6,7 +6,8 @@ process's arguments to every user of the host). Docker Compose, Kubernetes and t
 Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 too (its `rasa run`
 has no --interface option). The `socketio` channel is the bot's own: scripts/socketio_channel.py
 works with every python-socketio 5.x. So are `telegram`, `twilio` and `mattermost` when the bot has
-scripts/secure_channels.py: they refuse webhooks the platform did not sign.
+scripts/secure_channels.py: they refuse webhooks the platform did not sign. Under `make dev` on
+Rasa 3.x ($RASA_DEV_FINETUNE), POST /model/train can also fine-tune (scripts/finetune.py).
 """
 
 import os
