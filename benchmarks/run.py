@@ -252,10 +252,10 @@ KNOWN_WORDS_GREETINGS = ["call me friend", "good day to you bot", "hey lights", 
                          "hi mount everest", "hi cook", "good news today"]  # fmt: skip
 
 
-def dev_edits(work: Path, dev_args: str, runs: int) -> list[dict]:
-    """A DIET bake in `make dev DEV_ARGS=dev_args`; `runs` saves, each adding one known-words
-    greeting to data/nlu.yml: the time from the write to make dev's line, and to the new answer."""
-    bot = prepare({"nlu_pipeline": "diet", "custom_actions": False}, work)
+def dev_edits(work: Path, pipeline: str, dev_args: str, runs: int) -> list[dict]:
+    """A bake in `make dev DEV_ARGS=dev_args`; `runs` saves, each adding one known-words greeting
+    to data/nlu.yml: the time from the write to make dev's line, and to the new answer."""
+    bot = prepare({"nlu_pipeline": pipeline, "custom_actions": False}, work)
     port = free_port()
     log = bot.scratch / "dev.log"
     dev = start(bot.make_dev(port, free_port(), dev_args), bot.path, bot.run_env("dev"), log)
@@ -287,12 +287,11 @@ def dev_edits(work: Path, dev_args: str, runs: int) -> list[dict]:
 
 
 def finetune(args) -> dict:
-    """DIET (the bake's 100 epochs): make dev's fine-tune vs --from-scratch, one session each."""
+    """make dev as it is (DIET: fine-tunes) vs --from-scratch (as before), one session each."""
     work = Path(tempfile.mkdtemp(prefix="bench-finetune-"))
-    result = {
-        "fine_tuned": dev_edits(work / "fine-tuned", "", args.runs),
-        "from_scratch": dev_edits(work / "from-scratch", "--from-scratch", args.runs),
-    }
+    modes = {"make_dev": "", "from_scratch": "--from-scratch"}
+    result = {"pipeline": args.pipeline}
+    result |= {mode: dev_edits(work / mode, args.pipeline, modes[mode], args.runs) for mode in args.modes.split(",")}
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -492,6 +491,26 @@ def scaffold_table(result: dict) -> str:
     return table(["", "`rasa init`", "this template (default bake)"], rows) + "\n\n" + source
 
 
+def finetune_table(results: list[dict]) -> str:
+    """make dev's edit -> answer per pipeline and mode: the median of each mode's edits, per result file."""
+    labels = {"make_dev": "`make dev`", "fine_tuned": "`make dev`", "from_scratch": "`--from-scratch`"}
+    rows = []
+    for result in results:
+        m = result["machine"]
+        for mode, edits in ((mode, result.get(mode)) for mode in labels):
+            if not edits:
+                continue
+            answered = [e["edit_to_answer_s"] for e in edits]
+            rows.append([
+                f"{result.get('pipeline', 'diet')}, {labels[mode]}", f"{statistics.median(answered):.1f} s",
+                ", ".join(f"{x:.1f}" for x in answered), f"{sum(e['learned'] for e in edits)} of {len(edits)}",
+                f"{m['load_avg_at_start'][0]}–{m['load_avg_at_end'][0]}", f"`{result['file']}`",
+            ])  # fmt: skip
+    headers = ["pipeline, `make dev`", "edit one example → new answer (median)", "each edit (s)",
+               "new example answered", "load average", "result file"]  # fmt: skip
+    return table(headers, rows)
+
+
 def nlu_table(result: dict) -> str:
     rows = [
         [
@@ -552,6 +571,9 @@ def tables() -> tuple[str, str]:
     languages = [code for code in json.loads((ROOT / "cookiecutter.json").read_text())["language"] if code in measured]
     nlu_results = [latest(f"nlu-{lang}") for lang in languages]
     long = [scaffold_table(scaffold_result)] if scaffold_result else []
+    finetunes = [json.loads(p.read_text()) | {"file": p.name} for p in sorted(RESULTS.glob("*-finetune.json"))[-3:]]
+    if finetunes:
+        long.append(finetune_table(finetunes))
     if nlu_results:
         intro = "Per language, on its held-out set (`paraphrases/<language>.yml`):"
         long.append(f"{intro}\n\n{languages_table(nlu_results)}")
@@ -583,6 +605,8 @@ def main() -> int:
                    "training data, comma-separated or empty (default: %(default)s)")  # fmt: skip
     p = sub.add_parser("finetune", help="DIET make dev: edit -> answer, fine-tuned vs from scratch")
     p.add_argument("--runs", type=int, default=3, help="edits per mode (default: %(default)s)")
+    p.add_argument("--modes", default="make_dev,from_scratch", help="(default: %(default)s)")
+    p.add_argument("--pipeline", default="diet", help="(default: %(default)s)")
     sub.add_parser("report", help="rewrite the README tables from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "report":
