@@ -191,3 +191,11 @@ def test_a_bad_epoch_fraction_is_refused_in_one_line(value, capsys):
     error = capsys.readouterr().err.splitlines()[-1]
     assert error == f"dev.py: error: argument --epoch-fraction: {value!r} is not a number above 0 and at most 1"
     assert dev.epoch_fraction("0.2") == 0.2
+
+
+def test_labels_of_malformed_files_are_read_past_not_a_traceback():
+    # What the checker reports (dev.py checks first); the labels must not be the one to crash.
+    odd = [["not", "a", "mapping"], {"nlu": "text"}, {"nlu": [None, {"intent": ["x"], "examples": 3}]}]
+    labels = finetune.labels({}, {"intents": None, "entities": [{"a": "b"}], "slots": []}, odd)
+    assert labels["intent"] == set() and labels["entity"] == {"a"} and labels["slot"] == {}
+    assert finetune.changed_labels(labels, finetune.labels({}, {}, [])) == "entity 'a' removed"

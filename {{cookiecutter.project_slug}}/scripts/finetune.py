@@ -72,7 +72,8 @@ def labels(config: dict, domain: dict, data: list[dict]) -> dict[str, object]:
     """What a model's labels are made of: compare two with changed_labels."""
     intents, entities, patterns, words = set(), set(), set(), set()
     for part in data:
-        for item in part.get("nlu") or [] if isinstance(part, dict) else []:
+        items = part.get("nlu") if isinstance(part, dict) else None
+        for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
                 continue
             if "intent" in item:
