@@ -3,6 +3,7 @@
 
     python benchmarks/run.py scaffold [--runs 3] [--dev-pipelines light,diet]   rasa init vs the template
     python benchmarks/run.py nlu [--language en] [--pipelines light,diet,spacy,rasa-default]
+    python benchmarks/run.py finetune [--runs 3]   DIET: make dev's edit -> answer, fine-tuned vs from scratch
     python benchmarks/run.py report       # README tables from the latest files in benchmarks/results/
 
 Run with the template's dev venv (scripts/run_tests.sh builds it; it has cookiecutter and psutil).
@@ -245,6 +246,56 @@ def make_dev(work: Path, pipeline: str) -> dict:
     }
 
 
+# Greetings of words the bake's DIET model knows (a fine-tune keeps its vocabulary); those it already
+# answers as greetings are skipped (DIET differs from one training to the next).
+KNOWN_WORDS_GREETINGS = ["call me friend", "good day to you bot", "hey lights", "good tonight", "hello capital",
+                         "hi mount everest", "hi cook", "good news today"]  # fmt: skip
+
+
+def dev_edits(work: Path, pipeline: str, dev_args: str, runs: int) -> list[dict]:
+    """A bake in `make dev DEV_ARGS=dev_args`; `runs` saves, each adding one known-words greeting
+    to data/nlu.yml: the time from the write to make dev's line, and to the new answer."""
+    bot = prepare({"nlu_pipeline": pipeline, "custom_actions": False}, work)
+    port = free_port()
+    log = bot.scratch / "dev.log"
+    dev = start(bot.make_dev(port, free_port(), dev_args), bot.path, bot.run_env("dev"), log)
+    url, figures = f"http://{LOCAL}:{port}", []
+    try:
+        answer(url, "hello", TEMPLATE_HELLO, dev)
+        candidates = iter(KNOWN_WORDS_GREETINGS)
+        while len(figures) < runs:
+            text = next(candidates)
+            if rasa_http.send(url, "bench", text) == [TEMPLATE_HELLO]:
+                continue
+            nlu = bot.path / "data" / "nlu.yml"
+            before = log.read_text().count("data/nlu.yml: ")
+            edited = time.perf_counter()
+            nlu.write_text(nlu.read_text().replace("      - hello\n", f"      - hello\n      - {text}\n", 1))
+            while log.read_text().count("data/nlu.yml: ") == before:
+                if dev.poll() is not None or time.perf_counter() - edited > WAIT:
+                    raise RuntimeError(f"make dev printed no line for the edit:\n{log.read_text()[-3000:]}")
+                time.sleep(0.1)
+            printed = time.perf_counter()
+            line = [x for x in log.read_text().splitlines() if x.startswith("data/nlu.yml: ")][-1]
+            learned = rasa_http.send(url, "bench", text) == [TEMPLATE_HELLO]
+            figures.append({"example": text, "line": line, "edit_to_line_s": printed - edited,
+                            "edit_to_answer_s": time.perf_counter() - edited, "learned": learned})  # fmt: skip
+            print(f"{dev_args or 'default'}: {json.dumps(figures[-1])}", flush=True)
+    finally:
+        stop(dev, signal.SIGINT)
+    return figures
+
+
+def finetune(args) -> dict:
+    """make dev as it is (DIET: fine-tunes) vs --from-scratch (as before), one session each."""
+    work = Path(tempfile.mkdtemp(prefix="bench-finetune-"))
+    modes = {"make_dev": "", "from_scratch": "--from-scratch"}
+    result = {"pipeline": args.pipeline}
+    result |= {mode: dev_edits(work / mode, args.pipeline, modes[mode], args.runs) for mode in args.modes.split(",")}
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
 def scaffold(args, save) -> dict:
     """Each finished run is saved at once (save(figures)): an interrupted benchmark keeps its runs."""
     work = Path(tempfile.mkdtemp(prefix="bench-scaffold-"))
@@ -440,6 +491,26 @@ def scaffold_table(result: dict) -> str:
     return table(["", "`rasa init`", "this template (default bake)"], rows) + "\n\n" + source
 
 
+def finetune_table(results: list[dict]) -> str:
+    """make dev's edit -> answer per pipeline and mode: the median of each mode's edits, per result file."""
+    labels = {"make_dev": "`make dev`", "fine_tuned": "`make dev`", "from_scratch": "`--from-scratch`"}
+    rows = []
+    for result in results:
+        m = result["machine"]
+        for mode, edits in ((mode, result.get(mode)) for mode in labels):
+            if not edits:
+                continue
+            answered = [e["edit_to_answer_s"] for e in edits]
+            rows.append([
+                f"{result.get('pipeline', 'diet')}, {labels[mode]}", f"{statistics.median(answered):.1f} s",
+                ", ".join(f"{x:.1f}" for x in answered), f"{sum(e['learned'] for e in edits)} of {len(edits)}",
+                f"{m['load_avg_at_start'][0]}–{m['load_avg_at_end'][0]}", f"`{result['file']}`",
+            ])  # fmt: skip
+    headers = ["pipeline, `make dev`", "edit one example → new answer (median)", "each edit (s)",
+               "new example answered", "load average", "result file"]  # fmt: skip
+    return table(headers, rows)
+
+
 def nlu_table(result: dict) -> str:
     rows = [
         [
@@ -500,6 +571,9 @@ def tables() -> tuple[str, str]:
     languages = [code for code in json.loads((ROOT / "cookiecutter.json").read_text())["language"] if code in measured]
     nlu_results = [latest(f"nlu-{lang}") for lang in languages]
     long = [scaffold_table(scaffold_result)] if scaffold_result else []
+    finetunes = [json.loads(p.read_text()) | {"file": p.name} for p in sorted(RESULTS.glob("*-finetune.json"))[-3:]]
+    if finetunes:
+        long.append(finetune_table(finetunes))
     if nlu_results:
         intro = "Per language, on its held-out set (`paraphrases/<language>.yml`):"
         long.append(f"{intro}\n\n{languages_table(nlu_results)}")
@@ -529,6 +603,10 @@ def main() -> int:
     p.add_argument("--pipelines", default="light,diet,spacy,rasa-default", help="(default: %(default)s)")
     p.add_argument("--cross-validation", default="light", help="pipelines also 5-fold cross-validated on the "
                    "training data, comma-separated or empty (default: %(default)s)")  # fmt: skip
+    p = sub.add_parser("finetune", help="DIET make dev: edit -> answer, fine-tuned vs from scratch")
+    p.add_argument("--runs", type=int, default=3, help="edits per mode (default: %(default)s)")
+    p.add_argument("--modes", default="make_dev,from_scratch", help="(default: %(default)s)")
+    p.add_argument("--pipeline", default="diet", help="(default: %(default)s)")
     sub.add_parser("report", help="rewrite the README tables from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "report":
@@ -539,7 +617,7 @@ def main() -> int:
     if args.command == "nlu" and not (HERE / "paraphrases" / f"{args.language}.yml").is_file():
         parser.error(f"no benchmarks/paraphrases/{args.language}.yml")
     began, info = datetime.now(timezone.utc), machine()
-    kind = "scaffold" if args.command == "scaffold" else f"nlu-{args.language}"
+    kind = args.command if args.command in ("scaffold", "finetune") else f"nlu-{args.language}"
     out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
 
     def save(figures: dict) -> None:
@@ -549,7 +627,8 @@ def main() -> int:
         print(f"wrote {out.relative_to(ROOT)}; `python benchmarks/run.py report` puts it into the READMEs")
 
     try:
-        save(scaffold(args, save) if args.command == "scaffold" else nlu(args))
+        work = {"scaffold": lambda: scaffold(args, save), "finetune": lambda: finetune(args), "nlu": lambda: nlu(args)}
+        save(work[args.command]())
     except ToolchainError as error:
         raise SystemExit(f"ERROR: the pinned Rasa venv is not available: {error}") from error
     return 0

@@ -44,10 +44,10 @@ WEATHER_RULE = """
 class DevLoop:
     """`make dev` in its own process group; its output is read line by line."""
 
-    def __init__(self, bot: RasaProject):
+    def __init__(self, bot: RasaProject, dev_args: str = ""):
         self.port, self.actions_port = free_port(), free_port()
         self.url = f"http://{LOCAL}:{self.port}"
-        argv = bot.make_dev(self.port, self.actions_port)
+        argv = bot.make_dev(self.port, self.actions_port, dev_args)
         self.process = subprocess.Popen(argv, cwd=bot.path, env=bot.run_env("dev"), stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()

@@ -65,11 +65,11 @@ class RasaProject:
             return [str(self.venv / "bin" / "python"), str(self.path / "scripts" / "rasa_run.py"), *args]
         return [str(self.venv / "bin" / "rasa"), *args]
 
-    def make_dev(self, port: int, actions_port: int) -> list[str]:
+    def make_dev(self, port: int, actions_port: int, dev_args: str = "") -> list[str]:
         """argv of `make dev` on the cached venv. `-o` keeps make from re-syncing that shared venv
         because the fresh bake's lock is newer than it (a sync would also remove pip)."""
         return ["make", "-o", f"{self.venv}/bin/rasa", "dev", f"VENV={self.venv}",
-                f"DEV_ARGS=--port {port} --actions-port {actions_port}"]  # fmt: skip
+                f"DEV_ARGS=--port {port} --actions-port {actions_port} {dev_args}".rstrip()]  # fmt: skip
 
 
 def prepare(answers: dict, workdir: Path) -> RasaProject:

@@ -6,14 +6,18 @@ trains the current files inside that server when no model is newer than them, th
 RETRAIN and RESTART name: a save of a training file is checked (scripts/check_bot), trained
 in the running server (POST /model/train) and loaded (PUT /model); a save in actions/ restarts
 the action server. A bad save is reported and the last good model keeps answering. Ctrl-C stops
-everything it started.
+everything it started. On Rasa 3.x, a pipeline with DIET, TED or ResponseSelector fine-tunes the
+last model when a save keeps its labels (scripts/finetune.py), else trains from scratch; each line
+says which and why. A save of config/config.yml, or --from-scratch, always trains from scratch.
 
     python scripts/dev.py [--port 5005] [--actions-port 5055] [--host 127.0.0.1]
+                          [--epoch-fraction 0.2 | --from-scratch]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import math
 import os
 import signal
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import bot_files
 import check_bot
+import finetune
 import process_group
 import rasa_http
 import yaml
@@ -86,12 +91,17 @@ def as_yaml(path: Path) -> dict:
     return yaml.safe_load(YAMLStoryWriter().dumps(steps))
 
 
-def training_payload() -> bytes:
-    """config + domain + all training data as one YAML document (what POST /model/train reads)."""
-    merged: dict = {}
+def training_parts() -> tuple[dict, dict, list[dict]]:
+    """(config, domain, data files) as Rasa reads them."""
     domain = bot_files.read_domain(ROOT, yaml.safe_load)  # the first file wins, as in Rasa
     data = [as_yaml(path) for path in RETRAIN.paths() if path.relative_to(ROOT).parts[0] == "data"]
-    for part in [as_yaml(ROOT / "config" / "config.yml"), domain, *data]:
+    return as_yaml(ROOT / "config" / "config.yml"), domain, data
+
+
+def training_payload(config: dict, domain: dict, data: list[dict]) -> bytes:
+    """config + domain + all training data as one YAML document (what POST /model/train reads)."""
+    merged: dict = {}
+    for part in [config, domain, *data]:
         for key, value in part.items():
             if isinstance(value, list):
                 merged.setdefault(key, []).extend(value)
@@ -118,22 +128,43 @@ def has_current_model() -> bool:
     return bool(models) and models[-1].stat().st_mtime > newest_input
 
 
-def retrain(api: str, token: str) -> str:
-    """Check, train in the server, load. Returns a short report, or raises ValueError with why not."""
+def newest_model() -> finetune.Served:
+    """The model `rasa run` loads at start when it is newer than the files: those are its inputs."""
+    if not has_current_model():
+        return finetune.Served()
+    newest = max((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    served = finetune.Served(f"models/{newest.name}")
+    try:
+        served.labels = finetune.labels(*training_parts())
+    except (OSError, yaml.YAMLError, ValueError):
+        pass  # the first good save trains from scratch
+    return served
+
+
+def retrain(api: str, token: str, served: finetune.Served, saved: list[str] = ()) -> str:
+    """Check, train in the server (fine-tune when the labels allow), load; `served` follows.
+    Returns a short report, or raises ValueError with why not."""
     problems = check_bot.check_bot(ROOT)
     if problems:
         raise ValueError("\n".join(map(str, problems)))
     start = time.monotonic()
     try:
-        model = rasa_http.train(api, token, training_payload())
+        parts = training_parts()
+        labels = finetune.labels(*parts)
+        tunes = served.epoch_fraction and finetune.fine_tunable(parts[0])
+        why = finetune.why_from_scratch(served, labels, saved) if tunes else ""
+        model, done, why = finetune.train(api, token, training_payload(*parts), served, why)
         trained = time.monotonic()
         rasa_http.load(api, token, model)
     except (OSError, yaml.YAMLError, rasa_http.RasaHTTPError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from error
-    return f"trained in {trained - start:.1f} s, loaded in {time.monotonic() - trained:.1f} s ({model})"
+    served.follow(model, labels, tuned=done == "fine-tuned")
+    return f"{done} in {trained - start:.1f} s{why}, loaded in {time.monotonic() - trained:.1f} s ({model})"
 
 
-def reload_on_saves(watch, api: str, token: str, restart_actions: Callable[[], None] | None) -> None:
+def reload_on_saves(
+    watch, api: str, token: str, served: finetune.Served, restart_actions: Callable[[], None] | None
+) -> None:
     """Retrain on each save of a training file, restart_actions() on each save in actions/."""
     watched = [RETRAIN, RESTART] if restart_actions else [RETRAIN]
     print(f"Watching for saves: {'; '.join(map(str, watched))}.")
@@ -148,9 +179,27 @@ def reload_on_saves(watch, api: str, token: str, restart_actions: Callable[[], N
             print(f"{', '.join(actions)}: action server restarted")
         if training := [p for p in changed if RETRAIN.covers(p)]:
             try:
-                print(f"{', '.join(training)}: {retrain(api, token)}")
+                print(f"{', '.join(training)}: {retrain(api, token, served, training)}")
             except ValueError as error:
                 print(f"ERROR: {', '.join(training)}: the last good model keeps serving.\n{error}")
+
+
+def epoch_fraction(text: str) -> float:
+    """argparse type: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number above 0 and at most 1")
+    return value
+
+
+def rasa_major() -> int:
+    try:
+        return int(importlib.metadata.version("rasa").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return 0
 
 
 def main() -> int:
@@ -158,6 +207,9 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (0.0.0.0 in a container)")
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--epoch-fraction", type=epoch_fraction, default=0.2,
+                        help="fine-tune for this share of the config's epochs (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--from-scratch", action="store_true", help="never fine-tune: every save trains from scratch")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # one line per event, also through a pipe
     sys.path.append(str(ROOT / ".local" / "dev"))  # `make dev-docker` installs it there; the image's packages win
@@ -166,6 +218,9 @@ def main() -> int:
     except ImportError:
         sys.exit("ERROR: watchfiles is missing. Fix: make venv (it is pinned in requirements/).")
     env = dict(os.environ, RASA_HOST=args.host, SANIC_HOST=args.host, RASA_TELEMETRY_ENABLED="false")
+    fraction = 0.0 if args.from_scratch or rasa_major() < 3 else args.epoch_fraction  # 2.x: as it always did
+    if fraction:
+        env["RASA_DEV_FINETUNE"] = "1"  # rasa_run.py: POST /model/train may fine-tune
     env.update(settings((ROOT / ".env").read_text(encoding="utf-8")) if (ROOT / ".env").is_file() else {})
     token, api = env.get("RASA_AUTH_TOKEN", "change-me"), f"http://127.0.0.1:{args.port}"
     if token == "change-me":
@@ -195,13 +250,15 @@ def main() -> int:
             rasa_http.wait_until_up(api, math.inf, alive=lambda: servers["rasa"].poll() is None)
         except rasa_http.RasaHTTPError:
             sys.exit(f"ERROR: rasa exited {servers['rasa'].poll()}; see {LOG.relative_to(ROOT)}")
-        if not has_current_model():
+        served = newest_model()
+        served.epoch_fraction = fraction
+        if not served.model:
             try:
-                print(f"Training the current files: {retrain(api, token)}")
+                print(f"Training the current files: {retrain(api, token, served)}")
             except ValueError as error:
                 print(f"ERROR: the bot does not train yet (fix it and save):\n{error}")
         print(f"Talk to it: POST {api}/webhooks/rest/webhook (make smoke RASA_URL={api}).")
-        reload_on_saves(watch, api, token, restart_actions if has_actions else None)
+        reload_on_saves(watch, api, token, served, restart_actions if has_actions else None)
     except KeyboardInterrupt:
         print("Stopping.")
     finally:

@@ -111,10 +111,15 @@ def _accepted(reply: Reply, what: str) -> Reply:
     return reply
 
 
-def train(url: str, token: str, payload: bytes, timeout: float = 3600) -> str:
+def train(url: str, token: str, payload: bytes, timeout: float = 3600, finetune: str = "",
+          epoch_fraction: float = 1.0, own_domain: bool = False) -> str:  # fmt: skip
     """POST /model/train with config, domain and data as one YAML document; Rasa saves the model to
-    its models/ folder. The model's path, relative to the server's working directory."""
-    endpoint = _api(url, "/model/train", token, save_to_default_model_directory="true")
+    its models/ folder. The model's path, relative to the server's working directory. With
+    `finetune` (a model's path on the server) or `own_domain`, the server must run
+    scripts/finetune.py's install()."""
+    extra = {"finetune": finetune, "epoch_fraction": f"{epoch_fraction:g}"} if finetune else {}
+    extra.update({"own_domain": "true"} if own_domain or finetune else {})
+    endpoint = _api(url, "/model/train", token, save_to_default_model_directory="true", **extra)
     reply = request(endpoint, payload, method="POST", timeout=timeout, content_type="application/x-yaml")
     filename = _accepted(reply, "the training").headers["filename"]
     if not filename:

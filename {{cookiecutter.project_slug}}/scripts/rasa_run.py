@@ -7,6 +7,7 @@ Rasa this way. With $RASA_HOST set, the server listens there only, on Rasa 2.8 t
 has no --interface option). The `socketio` channel is the bot's own: scripts/socketio_channel.py
 works with every python-socketio 5.x. So are `telegram`, `twilio`, `rocketchat`, `mattermost` and
 `botframework` when the bot has scripts/secure_channels.py: they refuse webhooks the platform did not sign.
+Under `make dev` on Rasa 3.x ($RASA_DEV_FINETUNE), POST /model/train can also fine-tune (scripts/finetune.py).
 """
 
 import os
@@ -26,6 +27,10 @@ if os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(__file__)), "secu
 
     install_secure_channels()
 
+if os.environ.get("RASA_DEV_FINETUNE"):  # `make dev` on Rasa 3.x: POST /model/train may fine-tune
+    from finetune import install as install_finetune
+
+    install_finetune()
 host = os.environ.get("RASA_HOST")
 if host:
     import sanic
