@@ -7,10 +7,11 @@ Standard library only: the caller brings its YAML loader.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 YAML_SUFFIXES = (".yml", ".yaml")
 # Folders no bot file lives in (virtual environments, models, caches).
@@ -83,6 +84,32 @@ def _merge_list(merged: dict, key: str, value: object) -> None:
 def read_domain(root: Path, load: Callable[[str], object]) -> dict:
     """The bot's domain, merged, read with the caller's YAML loader (yaml.safe_load, ruamel)."""
     return merge_domain(load(path.read_text(encoding="utf-8")) or {} for path in domain_paths(root)[1])
+
+
+# `[text](entity)`, `[text](entity:value)`, `[text]{"entity": "x", "role": "y"}`, `[text][{...}, {...}]`
+ENTITY_ANNOTATION = re.compile(
+    r"\[(?P<text>[^\]]+?)\](?:\((?P<name>[^:)]+)[^)]*\)|(?P<dict>\{[^}]+?\})|\[(?P<list>[^\]]*?)\])"
+)
+
+
+def entity_annotations(example: str) -> Iterator[dict]:
+    """The entities an NLU example marks, each as Rasa's dict form: {"entity": ..., "role": ..., "group": ...}."""
+    for match in ENTITY_ANNOTATION.finditer(example[:5000]):  # a bound: unclosed brackets cost O(length²)
+        if match.group("name"):
+            yield {"entity": match.group("name").strip()}
+            continue
+        try:
+            parsed = json.loads(match.group("dict") or f"[{match.group('list')}]")
+        except ValueError:
+            continue
+        for annotation in parsed if isinstance(parsed, list) else [parsed]:
+            if isinstance(annotation, dict) and annotation.get("entity"):
+                yield annotation
+
+
+def plain_text(example: str) -> str:
+    """The example as a user types it: each entity annotation replaced by its text."""
+    return ENTITY_ANNOTATION.sub(lambda match: match.group("text"), example[:5000])
 
 
 def split_examples(value: object) -> list[str]:

@@ -18,13 +18,12 @@ Standard library only; the caller reads the files (dev.training_parts).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import rasa_http
-from bot_files import entry_name, split_examples
+from bot_files import entity_annotations, entry_name, plain_text, split_examples
 
 # Components whose training runs for `epochs`: only those gain from fine-tuning. Others (the light
 # pipeline: a linear classifier, memoization) train from scratch in about a second.
@@ -32,8 +31,6 @@ EPOCH_COMPONENTS = {"DIETClassifier", "TEDPolicy", "ResponseSelector", "UnexpecT
 # The top-level keys of a Rasa 3 domain file.
 DOMAIN_KEYS = {"version", "intents", "entities", "slots", "responses", "actions", "forms", "e2e_actions",
                "session_config", "config"}  # fmt: skip
-# `[text](entity)`, `[text](entity:value)`, `[text]{"entity": "x", "role": "y", "group": "z"}`
-ANNOTATION = re.compile(r"\[[^\]\n]*\](?:\(([^)\n]*)\)|(\{[^}\n]*\}))")
 WORD = re.compile(r"\w\w+")  # CountVectorsFeaturizer's default token_pattern, on lowercased text
 
 
@@ -47,24 +44,12 @@ def _names(items: object) -> set[str]:
     return {str(entry_name(item)) for item in items} if isinstance(items, list) else set()
 
 
-def _text(annotation: re.Match) -> str:
-    return annotation.group(0)[1 : annotation.group(0).index("]")]
-
-
 def _annotations(text: str) -> set[str]:
     """The entity labels annotated in one example: 'name', 'city (role from)', 'city (group 1)'."""
     found = set()
-    for short, long in ANNOTATION.findall(text):
-        if short:
-            found.add(short.split(":", 1)[0].strip())
-            continue
-        try:
-            entity = json.loads(long)
-        except ValueError:
-            continue
-        if isinstance(entity, dict) and entity.get("entity"):
-            found.add(str(entity["entity"]))
-            found |= {f"{entity['entity']} ({key} {entity[key]})" for key in ("role", "group") if key in entity}
+    for entity in entity_annotations(text):
+        found.add(str(entity["entity"]))
+        found |= {f"{entity['entity']} ({key} {entity[key]})" for key in ("role", "group") if key in entity}
     return found
 
 
@@ -80,7 +65,7 @@ def labels(config: dict, domain: dict, data: list[dict]) -> dict[str, object]:
                 examples = split_examples(item.get("examples"))
                 intents |= {str(item["intent"])} if examples else set()
                 entities |= {label for example in examples for label in _annotations(example)}
-                words |= {w for e in examples for w in WORD.findall(ANNOTATION.sub(_text, e).lower())}
+                words |= {w for e in examples for w in WORD.findall(plain_text(e).lower())}
             for kind in ("regex", "lookup"):
                 if kind in item:
                     patterns.add(f"{kind} {item[kind]}")

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Iterator
+
+import bot_files
 
 from .model import Bot
 
-# `[text](entity)`, `[text](entity:value)`, `[text]{"entity": "x", "role": "y"}`, `[text][{...}, {...}]`
-ENTITY_ANNOTATION = re.compile(r"\[[^\]]+?\](?:\((?P<name>[^:)]+)[^)]*\)|(?P<dict>\{[^}]+?\})|\[(?P<list>[^\]]*?)\])")
-
 
 def annotated_entities(example: str) -> Iterator[str]:
-    for match in ENTITY_ANNOTATION.finditer(example[:5000]):  # a bound: unclosed brackets cost O(length²)
-        if match.group("name"):
-            yield match.group("name").strip()
-            continue
-        try:
-            parsed = json.loads(match.group("dict") or f"[{match.group('list')}]")
-        except ValueError:
-            continue
-        for annotation in parsed if isinstance(parsed, list) else [parsed]:
-            if isinstance(annotation, dict) and annotation.get("entity"):
-                yield str(annotation["entity"])
+    for annotation in bot_files.entity_annotations(example):
+        yield str(annotation["entity"])
 
 
 def slot_mappings(bot: Bot) -> Iterator[tuple[str, dict]]:
