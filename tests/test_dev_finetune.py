@@ -1,6 +1,6 @@
 """`make dev` on a DIET bot (scripts/dev.py, scripts/finetune.py) with real Rasa 3.6: a save that
 keeps the labels fine-tunes the served model and the new example is answered; a new intent trains
-from scratch; a save of config/config.yml too. Each line says which and why. The test's copy of
+from scratch. Each line says which and why (a save of config/config.yml: test_dev_script.py's). The test's copy of
 config.yml trains for few epochs so the module stays short; no timing is asserted (benchmarks/)."""
 
 from __future__ import annotations
