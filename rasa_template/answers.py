@@ -127,9 +127,14 @@ def with_derived(answers: dict) -> dict:
         result["shared_store"] = store in SHARED_STORES
         result["database"] = store if result["shared_store"] else ""  # also its Compose service's name
         result["file_store"] = store in ("sqlite", "custom")  # a file in the rasa-state volume
+        # Rasa replicas that share the store lock each conversation in Redis: the store's own Redis
+        # (db 1), or a small Redis of its own (the Compose service and Kubernetes Deployment lock-redis).
+        result["lock_store"] = {"redis": "redis", "postgres": "lock-redis", "mongo": "lock-redis"}.get(store, "")
         # The Compose services config/endpoints.yml names, and those Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
-        result["endpoint_services"] = actions + ([store] if result["shared_store"] else [])
+        shared = [store] if result["shared_store"] else []
+        lock = ["lock-redis"] if result["lock_store"] == "lock-redis" else []
+        result["endpoint_services"] = actions + shared + lock
         duckling = ["duckling"] if result.get("duckling") is True else []
         result["rasa_depends_on"] = result["endpoint_services"] + duckling
     if isinstance(result.get("channels"), str):

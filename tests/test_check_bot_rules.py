@@ -168,7 +168,7 @@ TEXT_VALUES = {
     "compose-name-null": ("docker-compose.yml", "\nname: null\n", "'name' must be a text, not null"),
     "config-assistant-id-true": ("config/config.yml", "\nassistant_id: true\n", "'assistant_id' must be a text"),
     "config-recipe-number": ("config/config.yml", "\nrecipe: 3.1\n", "'recipe' must be a text, not a number"),
-    "endpoint-type-off": ("config/endpoints.yml", "\nlock_store:\n  type: off\n", "'lock_store.type' must be"),
+    "endpoint-type-off": ("config/endpoints.yml", "\nnlg:\n  type: off\n", "'nlg.type' must be"),
 }
 
 

@@ -28,6 +28,7 @@ BUILT_SERVICES = {"rasa": "rasa.Dockerfile", "action_server": "Dockerfile"}
 PINNED_IMAGES = {
     "postgres": PINS["images"]["postgres"],
     "redis": PINS["images"]["redis"],
+    "lock-redis": PINS["images"]["redis"],
     "mongo": PINS["images"]["mongo"],
     "mongo-express": PINS["images"]["mongo_express"],
     "web": PINS["images"]["nginx"],
@@ -109,6 +110,8 @@ class Composed:
             expected.add("action_server")
         if store in DATABASE_STORES:
             expected.add(store)
+        if store in ("postgres", "mongo"):  # Rasa replicas' lock store; the redis store holds it itself
+            expected.add("lock-redis")
         if self.answers["mongo_express"]:
             expected.add("mongo-express")
         if self.answers["web_chat"]:

@@ -292,11 +292,12 @@ def test_rasa_reads_config_from_the_configmap_and_secrets_from_the_secret(cluste
     assert secret_refs(rasa) == {key: (secret, key) for key in expected}
 
 
-def test_configmap_endpoints_equal_compose_except_hosts_and_the_lock_store(cluster):
+def test_configmap_endpoints_equal_compose_except_hosts(cluster):
     compose_endpoints = cluster.bot.yaml("config/endpoints.yml")
     endpoints = cluster.cluster_endpoints()
-    lock = endpoints.pop("lock_store")
+    lock = endpoints["lock_store"]
     assert without_hosts(endpoints) == without_hosts(compose_endpoints)
+    assert lock == compose_endpoints["lock_store"], "the same lock store as `make up REPLICAS=2`"
     hosts, compose_hosts = hosts_of(endpoints), hosts_of(compose_endpoints)
     services = cluster.names("Service")
     assert set(hosts.values()) <= services

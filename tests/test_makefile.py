@@ -64,3 +64,33 @@ def test_dev_steps_parse(bake_once):
     assert dry_run.returncode == 0, dry_run.stderr
     assert "/bin/python scripts/dev.py" in dry_run.stdout
     assert "python scripts/dev.py --host 0.0.0.0" in dry_run.stdout
+
+
+@pytest.mark.parametrize("store", ["postgres", "redis", "mongo"])
+def test_replicas_scale_rasa_with_a_port_each(bake_once, store):
+    """`make up REPLICAS=3` scales the rasa service, each replica on its own local port."""
+    bot = bake_once(tracker_store=store)
+    for target in ("up", "up-prod"):
+        dry_run = make(bot, "-n", target, "REPLICAS=3")
+        assert dry_run.returncode == 0, dry_run.stderr
+        assert "RASA_PORTS=5005-$((5004 + 3)) docker compose" in dry_run.stdout, dry_run.stdout
+        assert "--wait --scale rasa=3" in dry_run.stdout, dry_run.stdout
+    assert "RASA_PORTS=5005 docker compose" in make(bot, "-n", "up").stdout
+
+
+@pytest.mark.parametrize("store", ["sqlite", "in_memory", "custom"])
+def test_replicas_are_refused_without_a_shared_store(bake_once, store):
+    """Replicas of a store that one process holds would lose or split conversations: refused before Docker."""
+    bot = bake_once(tracker_store=store)
+    for target in ("up", "up-prod"):  # -o .env: the shared bake keeps no .env
+        refused = make(bot, "-o", ".env", target, "REPLICAS=2", "COMPOSE=false")
+        assert refused.returncode != 0
+        assert "REPLICAS=2: " in refused.stderr and "tracker_store=postgres, redis or mongo" in refused.stderr
+        assert "Traceback" not in refused.stderr and "mkdir" not in refused.stdout, refused.stdout
+
+
+@pytest.mark.parametrize("replicas", ["0", "two", "-1", "100", "2;id"])
+def test_a_bad_number_of_replicas_is_refused(bake_once, replicas):
+    bot = bake_once(tracker_store="postgres")
+    refused = make(bot, "-o", ".env", "up", f"REPLICAS={replicas}", "COMPOSE=false")
+    assert refused.returncode != 0 and "give a number of Rasa replicas, 1 to 99" in refused.stderr, refused
