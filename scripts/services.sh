@@ -63,12 +63,12 @@ fi
 # pytest-xdist workers, and two apt-get at once would fail on dpkg's lock.
 missing=()
 for pair in chromium:chromium chromedriver:chromium-driver nginx:nginx-light npm:npm dockerd:docker.io \
-  containerd:containerd runc:runc debootstrap:debootstrap ip:iproute2; do
+  containerd:containerd runc:runc debootstrap:debootstrap ip:iproute2 certutil:libnss3-tools; do
   [[ -x /usr/bin/${pair%%:*} || -x /usr/sbin/${pair%%:*} ]] || command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if ((${#missing[@]})); then
   log "installing ${missing[*]} (apt-get)"
   need_apt --no-install-recommends "${missing[@]}"
 else
-  log "Chromium, nginx, npm, Docker and debootstrap are installed"
+  log "Chromium, nginx, npm, Docker, debootstrap and certutil are installed"
 fi

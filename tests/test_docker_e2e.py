@@ -21,15 +21,20 @@ each bot of BOTS, one after the other (they all publish port 5005):
   browser-artifacts/);
 - the joke comes from the action_server container: its log shows the action running there (the
   test points JOKE_API_URL at a closed local port, so the action logs its fallback to a local joke);
-- no process of the rasa and action_server containers runs as root; redis refuses a client without
-  its password, and no password is on a process command line;
+- no process of the rasa and action_server containers runs as root; redis (the redis bot's store,
+  the postgres bot's lock-redis) refuses a client without its password, and no password is on a
+  process command line;
 - `make backup` (an archive readable by its owner only), `docker compose down -v` (the store's volume
   goes), `make restore FILE=...`, `make up`: the conversation is back in /conversations/<id>/tracker,
   one held after the backup is not; before that, a restore over that newer conversation is refused
   (SQLite, the JSON-file store, PostgreSQL and Redis: every store here is persistent);
+- the postgres bot with `make up REPLICAS=2`: two Rasa containers, one port each on 127.0.0.1
+  (5005, 5006); through nginx, the smoke test's conversations and a dozen greetings are answered
+  right, and Redis' MONITOR on lock-redis shows both replicas' addresses taking conversation locks;
 - the default bot's production setup (`make up-prod`, a certificate of a CA the test makes, mounted
   as the README's "your own certificate"): only 80 and 443 public, the page and REST over HTTPS
-  with HSTS, HTTP redirected, Rasa's HTTP API 404 through nginx; rasa recreated at a new address
+  with HSTS, Chromium (the CA in its NSS database) chatting on https://bot.test/, HTTP
+  redirected, Rasa's HTTP API 404 through nginx; rasa recreated at a new address
   answers again through `web` without a restart of `web`; a client over the rate limit (a container
   on the network) gets 429 while a conversation from the host passes;
 - `docker compose down -v` leaves no volume behind (named or anonymous), and the bot's images are removed.
@@ -51,8 +56,10 @@ import concurrent.futures
 import contextlib
 import fcntl
 import http.client
+import io
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -72,13 +79,14 @@ import pytest
 from test_channels_rasa import SECRETS, post, post_slack, slack_event, telegram_update
 
 # The browser tier's Chromium and page helpers, for the default bot's chat page.
-from test_web_chat_browser import artifacts, browser, page_state, say, screenshot, wait_for  # noqa: F401  (fixtures)
+from test_web_chat_browser import artifacts, browser, chromium, page_state, say, screenshot, wait_for  # noqa: F401
 
 # The edge test's CA and certificate, for `make up-prod`.
 from test_web_edge import NAME as EDGE_NAME
 from test_web_edge import certs  # noqa: F401  (fixture)
 
 import rasa_http
+import smoke_test
 from harness import fail_or_skip, stand_ins
 from harness import web_chat as tools
 from harness.bots import UNSEEN_GREETING
@@ -396,10 +404,30 @@ def started(bot: ComposeProject, service: str) -> str:
     return bot.run("docker", "inspect", "--format", "{{.Id}} {{.State.StartedAt}}", f"{bot.slug}-{service}-1").stdout
 
 
+def chat_over_https(ca: Path, home: Path) -> None:
+    """Chromium that trusts the test CA (in the NSS database of its own HOME, as a user's browser
+    trusts a public CA), with the certificate's name mapped to this machine, holds a conversation on
+    https://NAME/: the page, socket.io over the TLS WebSocket, the greeting."""
+    nssdb = home / ".pki" / "nssdb"
+    nssdb.mkdir(parents=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-N", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(["certutil", "-d", f"sql:{nssdb}", "-A", "-t", "C,,", "-n", "edge test CA", "-i", str(ca)],
+                   check=True, capture_output=True)  # fmt: skip
+    driver = chromium(f"--host-resolver-rules=MAP {EDGE_NAME} 127.0.0.1", env={**os.environ, "HOME": str(home)})
+    try:
+        driver.get(f"https://{EDGE_NAME}/")
+        wait_for(driver, lambda d: page_state(d)["status"] == "online", "the online state over HTTPS")
+        assert say(driver, "hello") == [("user", "hello"), ("bot", GREETING)]
+        assert driver.execute_script("return location.protocol") == "https:"
+    finally:
+        driver.quit()
+
+
 def production_edge_works(bot: ComposeProject, up_env: dict, ca: Path, letsencrypt: Path) -> None:
     """Issue 23's Docker check: `make up-prod` with a certificate of a CA made by the test, laid out
     as the README's "your own certificate" (certs/live/NAME/, group 101): only 80 and 443 are public,
-    the page and REST over HTTPS with HSTS, HTTP redirects, Rasa's HTTP API is 404, a recreated
+    the page and REST over HTTPS with HSTS, Chromium trusting the CA chats over HTTPS, HTTP
+    redirects, Rasa's HTTP API is 404, a recreated
     rasa container answers again without a restart of `web`, and a client over the rate limit gets
     429 while another one holds its conversation."""
     mounted = bot.path / "certs"
@@ -419,6 +447,7 @@ def production_edge_works(bot: ComposeProject, up_env: dict, ca: Path, letsencry
     assert send_over_https(ca, f"https-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
     for path in ("/status", "/version", "/model", f"/conversations/x/tracker?token={bot.settings['RASA_AUTH_TOKEN']}"):
         assert over_https(ca, "GET", path)[0] == 404, path
+    chat_over_https(ca, bot.path.parent / "https-browser")
     plain = http.client.HTTPConnection(LOCAL, 80, timeout=30)
     plain.request("GET", "/any/page?x=1", headers={"Host": EDGE_NAME})
     redirect = plain.getresponse()
@@ -456,6 +485,60 @@ def production_edge_works(bot: ComposeProject, up_env: dict, ca: Path, letsencry
             assert send_over_https(ca, sender, text), text
         limited = int(burst.result().stdout.strip())
     assert limited >= 20, f"{limited} of 60 quick requests got 429 (rate 10 r/s, burst 20)"
+
+
+def nothing_runs_as_root(bot: ComposeProject, services: list[str]) -> None:
+    for service in services:
+        uid = bot.compose("exec", "-T", service, "id", "-u").stdout.strip()
+        assert uid not in ("", "0"), f"{service} runs as uid {uid!r}"
+    top = bot.compose("top", *services).stdout
+    processes = [line.split() for line in top.splitlines() if line.split()[:1] in [[s] for s in services]]
+    assert processes and all(p[2] not in ("root", "0") for p in processes), top
+
+
+def redis_needs_its_password(bot: ComposeProject, service: str, prefix: str) -> None:
+    """The store's or the lock store's Redis: the password came in on stdin, and it is required."""
+    password = bot.settings[f"{prefix}_PASSWORD"]
+    anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", service, "redis-cli", "ping", check=False)
+    assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
+    assert bot.compose("exec", "-T", service, "redis-cli", "ping").stdout.strip() == "PONG"
+    assert password not in bot.compose("top").stdout, "a password is on a process command line"
+
+
+def replicas_work(bot: ComposeProject, up_env: dict) -> None:
+    """`make up REPLICAS=2`: two Rasa containers with a port each on 127.0.0.1. Through nginx, the
+    smoke test's conversations and a few greetings reach both replicas (Redis' MONITOR on lock-redis
+    shows each replica's address taking conversation locks), and every reply is right for the
+    conversation so far, whichever replica gave it."""
+    bot.timed("replicas_up_s", "make", "up", "REPLICAS=2", env=up_env, timeout=900)
+    containers = bot.compose("ps", "-q", "rasa").stdout.split()
+    assert len(containers) == 2, bot.compose("ps").stdout
+    ports = {bot.compose("port", "--index", str(i), "rasa", "5005").stdout.strip() for i in (1, 2)}
+    assert ports == {"127.0.0.1:5005", "127.0.0.1:5006"}, ports
+    network = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+    replicas = {bot.run("docker", "inspect", "--format", network, c).stdout.strip() for c in containers}
+    monitor = subprocess.Popen(
+        ["docker", "compose", "exec", "-T", "lock-redis", "redis-cli", "monitor"],
+        cwd=bot.path, env=bot.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert monitor.stdout.readline().strip() == "OK", "redis-cli monitor did not start"
+        failures = smoke_test.run_smoke(WEB_URL, bot.path, out=io.StringIO())
+        greetings = [rasa_http.send(WEB_URL, f"replica-{i}-{uuid.uuid4().hex[:8]}", "hello") for i in range(12)]
+    finally:
+        monitor.terminate()
+        seen = monitor.communicate(timeout=60)[0]
+    assert not failures, failures
+    assert greetings == [[GREETING]] * 12, greetings
+    lockers = set(re.findall(r'\[\d+ ([\d.]+):\d+\] "\w+" "lock:', seen))
+    assert lockers == replicas, f"conversation locks taken from {lockers}, the replicas are {replicas}"
+
+
+def production_and_browser_work(bot: ComposeProject, up_env: dict, request, site: str) -> None:
+    """The default bot's last steps: `make up-prod`, then the chat page in Chromium (it stops rasa)."""
+    production_edge_works(bot, up_env, *request.getfixturevalue("certs"))
+    driver, folder = request.getfixturevalue("browser"), request.getfixturevalue("artifacts")
+    chat_page_on_docker(bot, driver, folder, site)
 
 
 # The default bot (first of BOTS) also opens its chat page in Chromium.
@@ -516,18 +599,10 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
                 channels_work_through_the_web_service(bot)
             if actions:
                 assert bot.logs("action_server").count(JOKE_API_LOG) >= 1, "action_joke did not run in action_server"
-            for service in ["rasa", "action_server"] if actions else ["rasa"]:
-                uid = bot.compose("exec", "-T", service, "id", "-u").stdout.strip()
-                assert uid not in ("", "0"), f"{service} runs as uid {uid!r}"
-            top = bot.compose("top", "rasa", *(["action_server"] if actions else [])).stdout
-            processes = [line.split() for line in top.splitlines() if line.split()[:1] in (["rasa"], ["action_server"])]
-            assert processes and all(p[2] not in ("root", "0") for p in processes), top
-            if answers["tracker_store"] == "redis":  # the password came in on stdin, and it is required
-                password = bot.settings["REDIS_PASSWORD"]
-                anonymous = bot.compose("exec", "-T", "-e", "REDISCLI_AUTH=", "redis", "redis-cli", "ping", check=False)
-                assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
-                assert bot.compose("exec", "-T", "redis", "redis-cli", "ping").stdout.strip() == "PONG"
-                assert password not in bot.compose("top").stdout, "a password is on a process command line"
+            nothing_runs_as_root(bot, ["rasa", "action_server"] if actions else ["rasa"])
+            if answers["tracker_store"] in ("redis", "postgres"):
+                redis_needs_its_password(bot, *(("redis", "REDIS") if answers["tracker_store"] == "redis" else
+                                                ("lock-redis", "LOCK_REDIS")))  # fmt: skip
 
             # The conversation across `make backup`, `docker compose down -v` (the volumes go) and
             # `make restore`; a restore over a newer conversation is refused first.
@@ -545,12 +620,11 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
             assert ("user", "hello") in kept and ("bot", GREETING) in kept, kept
             assert tracker_texts(bot, later) == [], "the conversation after the backup came back"
             assert rasa_http.send(URL, f"after-restart-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
-
+            if answers["tracker_store"] == "postgres":
+                replicas_work(bot, up_env)
             if answers == BOTS[0]:  # last: it stops rasa
                 assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
-                production_edge_works(bot, up_env, *request.getfixturevalue("certs"))
-                driver, folder = request.getfixturevalue("browser"), request.getfixturevalue("artifacts")
-                chat_page_on_docker(bot, driver, folder, site)
+                production_and_browser_work(bot, up_env, request, site)
         except BaseException:
             print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
             raise

@@ -56,6 +56,14 @@ def browser():
         tools.debian_programs(tools.CHROMIUM, tools.CHROMEDRIVER, tools.NGINX)
     except tools.MissingTool as error:
         _unavailable(str(error))
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+def chromium(*flags: str, env: dict | None = None):
+    """A headless Debian Chromium (through Debian's chromedriver), with these extra flags; env: its
+    environment (e.g. a HOME whose NSS database trusts a test CA)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -64,11 +72,9 @@ def browser():
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=900,900",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-default-apps", "--no-first-run", "--disable-features=Translate,MediaRouter",
-                 "--metrics-recording-only", "--no-pings"):  # fmt: skip
+                 "--metrics-recording-only", "--no-pings", *flags):  # fmt: skip
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(tools.CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    return webdriver.Chrome(service=Service(tools.CHROMEDRIVER, env=env), options=options)
 
 
 class Stack:
