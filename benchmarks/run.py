@@ -4,6 +4,7 @@
     python benchmarks/run.py scaffold [--runs 3] [--dev-pipelines light,diet]   rasa init vs the template
     python benchmarks/run.py nlu [--language en] [--pipelines light,diet,spacy,rasa-default]
     python benchmarks/run.py finetune [--runs 3]   DIET: make dev's edit -> answer, fine-tuned vs from scratch
+    python benchmarks/run.py load [--users 10,50,200]   REST through nginx, 1 and 2 Rasa replicas (Docker sandbox)
     python benchmarks/run.py report       # README tables from the latest files in benchmarks/results/
 
 Run with the template's dev venv (scripts/run_tests.sh builds it; it has cookiecutter and psutil).
@@ -36,7 +37,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "{{cookiecutter.project_slug}}" / "scripts")]
+sys.path[:0] = [str(HERE), str(ROOT / "tests"), str(ROOT / "{{cookiecutter.project_slug}}" / "scripts")]
+
+from nginx_load import SETUPS, load, load_table  # noqa: E402
 
 import process_group  # noqa: E402
 import rasa_http  # noqa: E402
@@ -574,6 +577,9 @@ def tables() -> tuple[str, str]:
     finetunes = [json.loads(p.read_text()) | {"file": p.name} for p in sorted(RESULTS.glob("*-finetune.json"))[-3:]]
     if finetunes:
         long.append(finetune_table(finetunes))
+    load_result = latest("load")
+    if load_result:
+        long.append(f"Load through nginx (`load`, {load_result['file']}):\n\n{load_table(load_result)}")
     if nlu_results:
         intro = "Per language, on its held-out set (`paraphrases/<language>.yml`):"
         long.append(f"{intro}\n\n{languages_table(nlu_results)}")
@@ -607,6 +613,11 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=3, help="edits per mode (default: %(default)s)")
     p.add_argument("--modes", default="make_dev,from_scratch", help="(default: %(default)s)")
     p.add_argument("--pipeline", default="diet", help="(default: %(default)s)")
+    p = sub.add_parser("load", help="REST through nginx: 10/50/200 users, SQLite and PostgreSQL, 1 and 2 replicas")
+    p.add_argument("--setups", default=",".join(SETUPS), help="(default: %(default)s)")
+    p.add_argument("--users", default="10,50,200", help="concurrent users (default: %(default)s)")
+    p.add_argument("--conversations", type=int, default=200, help="per run (default: %(default)s)")
+    p.add_argument("--runs", type=int, default=3, help="runs per point, medians shown (default: %(default)s)")
     sub.add_parser("report", help="rewrite the README tables from benchmarks/results/")
     args = parser.parse_args()
     if args.command == "report":
@@ -617,7 +628,7 @@ def main() -> int:
     if args.command == "nlu" and not (HERE / "paraphrases" / f"{args.language}.yml").is_file():
         parser.error(f"no benchmarks/paraphrases/{args.language}.yml")
     began, info = datetime.now(timezone.utc), machine()
-    kind = args.command if args.command in ("scaffold", "finetune") else f"nlu-{args.language}"
+    kind = args.command if args.command in ("scaffold", "finetune", "load") else f"nlu-{args.language}"
     out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
 
     def save(figures: dict) -> None:
@@ -627,7 +638,12 @@ def main() -> int:
         print(f"wrote {out.relative_to(ROOT)}; `python benchmarks/run.py report` puts it into the READMEs")
 
     try:
-        work = {"scaffold": lambda: scaffold(args, save), "finetune": lambda: finetune(args), "nlu": lambda: nlu(args)}
+        work = {
+            "scaffold": lambda: scaffold(args, save),
+            "finetune": lambda: finetune(args),
+            "nlu": lambda: nlu(args),
+            "load": lambda: load(args, save),
+        }
         save(work[args.command]())
     except ToolchainError as error:
         raise SystemExit(f"ERROR: the pinned Rasa venv is not available: {error}") from error
