@@ -26,7 +26,12 @@ import rasa_http
 try:
     from yaml import safe_load as load_yaml
 except ImportError:  # e.g. inside a Rasa image without PyYAML: Rasa's own YAML library is there
-    from ruamel.yaml import YAML
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:
+        print("ERROR: the smoke test reads YAML: run `make smoke` (it uses the Rasa image when this Python "
+              "has no PyYAML), or `pip install pyyaml`.", file=sys.stderr)  # fmt: skip
+        sys.exit(2)
 
     load_yaml = YAML(typ="safe", pure=True).load
 
