@@ -53,8 +53,9 @@ def unselected(answers: dict) -> list[str]:
         paths += [f"{CLUSTER}/duckling-deployment.yaml", f"{CLUSTER}/duckling-service.yaml"]
     if not answers["kubernetes"]:
         paths.append("deploy")
-    if not answers["web_chat"]:
-        paths += ["web", "docker-compose.prod.yml", f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
+    if not answers["web_chat"]:  # web/nginx.conf and tls.conf stay: the edge for the webhooks and HTTPS
+        paths += [f"web/{page}" for page in ("index.html", "widget.js", "widget.css", "vendor", "allowed-origins.sh")]
+        paths += [f"{CLUSTER}/web-deployment.yaml", f"{CLUSTER}/web-service.yaml"]
         paths += ["deploy/kubernetes/web.Dockerfile", "deploy/kubernetes/overlays/production/web-ingress.yaml"]
     if not answers["secured_channels"]:
         paths.append("scripts/secure_channels.py")

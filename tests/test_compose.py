@@ -114,8 +114,7 @@ class Composed:
             expected.add("lock-redis")
         if self.answers["mongo_express"]:
             expected.add("mongo-express")
-        if self.answers["web_chat"]:
-            expected.add("web")
+        expected.add("web")  # nginx: the chat page (web_chat) and the edge of every bot
         if self.answers["duckling"]:
             expected.add("duckling")
         return expected
@@ -356,18 +355,10 @@ def test_compose_accepts_a_slug_that_reads_as_a_yaml_keyword(bake, slug):
     assert json.loads(proc.stdout)["name"] == slug
 
 
-# --- production: docker-compose.prod.yml (web_chat only) -----------------------------------------
-
-WITH_PAGE = [a for a in VALID if a["web_chat"]]
+# --- production: docker-compose.prod.yml (every bot: its web service is the edge) -------------------
 
 
 @over(VALID)
-def test_production_override_exists_only_with_the_web_service(composed):
-    assert composed.bot.exists("docker-compose.prod.yml") == composed.answers["web_chat"]
-    assert ("up-prod:" in composed.bot.text("Makefile")) == composed.answers["web_chat"]
-
-
-@over(WITH_PAGE)
 def test_production_publishes_80_and_443_and_nothing_else_beyond_localhost(composed):
     """What the README's "HTTPS on your domain" says: 80 and 443 on every address (nginx's 8081 and
     8443), Rasa, the plain page (and mongo-express) on 127.0.0.1 only, certbot only in its profile."""

@@ -14,8 +14,9 @@ each bot of BOTS, one after the other (they all publish port 5005):
   signs it reaches the bot, which calls slack.com to answer (the containers have no Internet: Rasa
   logs that call failing); forged ones get 403 / 400 and leave no conversation. It cannot prove the
   platforms' servers;
-- the `web` service (web_chat, on by default): the page and the REST channel through its nginx on
-  127.0.0.1:8080, nginx running as uid 101; for the default bot, Debian's Chromium (Selenium, the
+- the `web` service: the page (web_chat, on by default; the custom-store bot has web_chat=no and
+  gets one line saying where the webhooks are) and the REST channel through its nginx on
+  127.0.0.1:8080, Rasa's API 404 there, nginx running as uid 101; for the default bot, Debian's Chromium (Selenium, the
   browser tier's helpers) types "hello" on the page, sees the greeting, and after
   `docker compose stop rasa` sees the page's offline state (screenshots in pytest's basetemp,
   browser-artifacts/);
@@ -97,7 +98,7 @@ pytestmark = pytest.mark.docker
 
 SANDBOX = TEMPLATE_DIR / "scripts" / "docker-sandbox"
 URL = "http://127.0.0.1:5005"
-WEB_URL = "http://127.0.0.1:8080"  # the web service (web_chat=yes)
+WEB_URL = "http://127.0.0.1:8080"  # the web service (nginx, every bot)
 GREETING = "Hi, how is it going?"
 # A closed port on the action server's own loopback: the action logs that the API failed.
 JOKE_API_URL = "http://127.0.0.1:9/joke"
@@ -115,7 +116,13 @@ BOTS = [
         "custom_actions": False,
         "channels": "telegram,slack",
     },  # fmt: skip
-    {"rasa_version": "3.6", "tracker_store": "custom", "nlu_pipeline": "light", "custom_actions": False},
+    {
+        "rasa_version": "3.6",
+        "tracker_store": "custom",
+        "nlu_pipeline": "light",
+        "custom_actions": False,
+        "web_chat": False,
+    },  # fmt: skip
     {"rasa_version": "2.8", "tracker_store": "sqlite", "nlu_pipeline": "light", "custom_actions": True},
 ]
 LINES = sorted({answers["rasa_version"] for answers in BOTS})
@@ -295,12 +302,21 @@ def chat_page_on_docker(bot: ComposeProject, driver, folder: Path, site: str) ->
     screenshot(driver, folder, "docker-offline")
 
 
-def web_service_works(bot: ComposeProject) -> None:
-    """nginx serves the page and proxies the REST channel to the rasa service, as uid 101."""
+def web_service_works(bot: ComposeProject, page: bool) -> None:
+    """nginx serves the page (web_chat; else a line saying where the webhooks are) and proxies the
+    REST channel to the rasa service, never Rasa's API, as uid 101."""
     with urllib.request.urlopen(WEB_URL + "/", timeout=30) as response:
-        page = response.read().decode("utf-8")
-        assert response.status == 200 and 'src="widget.js"' in page, page[:300]
-        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        text = response.read().decode("utf-8")
+        assert response.status == 200, text[:300]
+        if page:
+            assert 'src="widget.js"' in text, text[:300]
+            assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        else:
+            assert "webhooks are under /webhooks/" in text, text[:300]
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    not_proxied = ["/status", "/version"] + ([] if page else ["/widget.js", "/socket.io/?EIO=4&transport=polling"])
+    for path in not_proxied:
+        assert http_json(WEB_URL + path, timeout=30)[0] == 404, path
     assert rasa_http.send(WEB_URL, f"through-nginx-{uuid.uuid4().hex[:8]}", "hello") == [GREETING]
     uid = bot.compose("exec", "-T", "web", "id", "-u").stdout.strip()
     assert uid == WEB_UID, f"web runs as uid {uid!r}"
@@ -592,9 +608,8 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
             smoke = bot.run("make", "smoke", "PYTHON=false", timeout=300)
             assert "in the Rasa image" in smoke.stdout and "smoke test passed" in smoke.stdout, smoke.stdout
 
-            web_chat = (bot.path / "web").is_dir()
-            if web_chat:
-                web_service_works(bot)
+            web_chat = answers.get("web_chat", True)
+            web_service_works(bot, page=web_chat)
             if answers.get("channels"):
                 channels_work_through_the_web_service(bot)
             if actions:

@@ -26,9 +26,9 @@ from harness.combinations import PINS, TEMPLATE_DIR, baked_combinations, combo_i
 WITH_PAGE = [a for a in baked_combinations() if a["web_chat"]]
 WITHOUT_PAGE = [a for a in baked_combinations() if not a["web_chat"]]
 TEMPLATE_WEB = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "web"
-PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/nginx.conf", "web/tls.conf",
-              "web/allowed-origins.sh", "web/vendor/SOURCE", "web/vendor/socket.io.min.js",
-              "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
+PAGE_FILES = ["web/index.html", "web/widget.js", "web/widget.css", "web/allowed-origins.sh", "web/vendor/SOURCE",
+              "web/vendor/socket.io.min.js", "web/vendor/socket.io-client.LICENSE"]  # fmt: skip
+EDGE_FILES = ["web/nginx.conf", "web/tls.conf"]  # every bot's: the edge for the webhooks and HTTPS
 CLUSTER_FILES = [
     "deploy/kubernetes/web.Dockerfile",
     "deploy/kubernetes/base/web-deployment.yaml",
@@ -63,11 +63,13 @@ def test_vendored_client_is_the_npm_release_it_names():
     assert package["license"] == "MIT" and source["license"].startswith("MIT")
 
 
-def test_nginx_t_catches_a_broken_config(tmp_path):
+def test_nginx_t_catches_a_broken_config(tmp_path, bake_once):
     """The nginx -t check can fail: a typo, and a limit naming a zone nginx.conf does not define.
     (Rasa's host is a variable that nginx resolves per request, so nginx -t cannot catch a wrong
     name: the checker's W102 does, tests/test_bot_corpus.py.)"""
-    text = (TEMPLATE_WEB / "nginx.conf").read_text(encoding="utf-8")
+    text = bake_once().text("web/nginx.conf")
+    (tmp_path / "shipped.conf").write_text(text)
+    assert tools.nginx_test(tmp_path / "shipped.conf").returncode == 0
     for name, broken in (("typo", text.replace("proxy_pass $rasa", "proxy_pas $rasa", 1)),
                          ("zone", text.replace("zone=per_client burst", "zone=no_such_zone burst", 1))):  # fmt: skip
         conf = tmp_path / f"{name}.conf"
@@ -111,7 +113,7 @@ def test_socketio_channel_next_to_rest(baked):
 
 def test_page_files_and_pinned_client(baked):
     answers, bot = baked
-    for path in PAGE_FILES + (CLUSTER_FILES if answers["kubernetes"] else []):
+    for path in PAGE_FILES + EDGE_FILES + (CLUSTER_FILES if answers["kubernetes"] else []):
         assert bot.exists(path), path
     source = tools.read_source(bot.path / "web/vendor/SOURCE")
     assert hashlib.sha256((bot.path / "web/vendor/socket.io.min.js").read_bytes()).hexdigest() == source["sha256"]
@@ -232,9 +234,15 @@ def test_no_page_without_web_chat(bake_once, answers):
     bot = bake_once(**answers)
     for path in PAGE_FILES + CLUSTER_FILES:
         assert not bot.exists(path), path
+    for path in EDGE_FILES:  # nginx stays, for the webhooks and HTTPS
+        assert bot.exists(path), path
     assert bot.exists("scripts/socketio_channel.py")  # scripts/rasa_run.py imports it in every bot
     assert "socketio" not in bot.yaml("config/credentials.yml")
-    assert "web:" not in bot.text("docker-compose.yml") and "8080" not in bot.text("Makefile")
+    conf = bot.text("web/nginx.conf")
+    assert "location /socket.io/" not in conf and "root /usr/share/nginx/html" not in conf
+    assert "location /webhooks/" in conf
+    assert "WEB_ALLOWED_ORIGINS" not in bot.text("docker-compose.yml") + bot.text(".env.example")
+    assert "\nweb:" not in bot.text("Makefile")
 
 
 # --- the widget's language, the allowed sites, the launcher's --cors ---------------------------------
@@ -257,7 +265,7 @@ def test_every_language_renders_the_page_texts(bake_once, language):
 ENGLISH_TEXTS = yaml.safe_load((TEMPLATE_DIR / "languages" / "en.yml").read_text(encoding="utf-8"))["web"]
 
 
-def test_allowed_origins_script_writes_the_list_nginx_reads(tmp_path):
+def test_allowed_origins_script_writes_the_list_nginx_reads(tmp_path, bake_once):
     script = TEMPLATE_WEB / "allowed-origins.sh"
     out = tmp_path / "nginx" / "allowed-origins.map"
 
@@ -276,7 +284,7 @@ def test_allowed_origins_script_writes_the_list_nginx_reads(tmp_path):
     # nginx accepts the config with the written list included (and without it: the shipped test above).
     run("https://www.example.com")
     conf = tmp_path / "nginx.conf"
-    text = (TEMPLATE_WEB / "nginx.conf").read_text(encoding="utf-8")
+    text = bake_once().text("web/nginx.conf")
     assert text.count("include /tmp/nginx/allowed-origins*.map;") == 1
     conf.write_text(text.replace("/tmp/nginx/allowed-origins*.map", str(out)))
     result = tools.nginx_test(conf)

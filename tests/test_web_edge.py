@@ -242,3 +242,27 @@ def test_a_body_over_the_size_limit_gets_413(edge, bot, upstream, tmp_path):
     assert ask(plain(edge.url), "POST", "/webhooks/rest/webhook", body(200_000))[0] == 200  # under 256k passes
     with nginx_without(BODY_LIMIT, bot, upstream, tmp_path / "no-body-limit") as unlimited:
         assert ask(plain(unlimited.url), "POST", "/webhooks/rest/webhook", big)[0] == 200
+
+
+# --- a bot without the chat page (web_chat=no): the same edge for its webhooks -------------------------
+
+
+def test_without_the_page_https_proxies_only_the_webhooks(bake_once, certs, upstream, tmp_path):
+    """web_chat=no keeps web/nginx.conf and tls.conf: HTTPS with HSTS, the webhooks proxied, a line
+    at / (the healthcheck's), and 404 for Rasa's API, socket.io and the page's files."""
+    bot = bake_once(web_chat=False, channels="telegram")
+    with tools.local_nginx(bot.path / "web", upstream, tmp_path / "nginx", tls_certs=certs[1]) as server:
+        FakeRasa.calls.clear()
+        connection = https(server, certs[0])
+        status, headers, body = ask(connection, "GET", "/")
+        assert status == 200 and b"webhooks are under /webhooks/" in body, body
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        update = b'{"update_id": 1}'
+        status, _, body = ask(
+            connection, "POST", "/webhooks/telegram/webhook", update, {"Content-Type": "application/json"}
+        )
+        assert (status, body) == (200, b'{"reached": "/webhooks/telegram/webhook"}')
+        for path in [*RASA_API, "/socket.io/?EIO=4&transport=polling", "/widget.js", "/index.html", "/nginx.conf"]:
+            assert ask(connection, "GET", path)[0] == 404, path
+        assert FakeRasa.calls == [("/webhooks/telegram/webhook", {"update_id": 1})]
+        connection.close()
