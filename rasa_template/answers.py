@@ -129,7 +129,7 @@ def with_derived(answers: dict) -> dict:
         result["file_store"] = store in ("sqlite", "custom")  # a file in the rasa-state volume
         # Rasa replicas that share the store lock each conversation in Redis: the store's own Redis
         # (db 1), or a small Redis of its own (the Compose service and Kubernetes Deployment lock-redis).
-        result["lock_store"] = {"redis": "redis", "postgres": "lock-redis", "mongo": "lock-redis"}.get(store, "")
+        result["lock_store"] = "redis" if store == "redis" else "lock-redis" if result["shared_store"] else ""
         # The Compose services config/endpoints.yml names, and those Rasa waits for, in order.
         actions = ["action_server"] if result.get("custom_actions") is True else []
         shared = [store] if result["shared_store"] else []
