@@ -1,4 +1,4 @@
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -8,16 +8,16 @@ from rasa_sdk.types import DomainDict
 class ValidateRestaurantForm(FormValidationAction):
     """Example of a form validation action."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_restaurant_form"
 
     @staticmethod
-    def cuisine_db() -> List[Text]:
+    def cuisine_db() -> List[str]:
         """Database of supported cuisines."""
         return ["caribbean", "chinese", "french", "greek", "indian", "italian", "mexican"]
 
     @staticmethod
-    def is_int(string: Text) -> bool:
+    def is_int(string: str) -> bool:
         """Check if a string is an integer."""
         try:
             int(string)
@@ -26,8 +26,8 @@ class ValidateRestaurantForm(FormValidationAction):
             return False
 
     def validate_cuisine(
-        self, value: Text, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
         """Validate cuisine value."""
         if value.lower() in self.cuisine_db():
             return {"cuisine": value}
@@ -35,8 +35,8 @@ class ValidateRestaurantForm(FormValidationAction):
         return {"cuisine": None}
 
     def validate_num_people(
-        self, value: Text, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+        self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
         """Validate num_people value."""
         if self.is_int(value) and int(value) > 0:
             return {"num_people": value}
