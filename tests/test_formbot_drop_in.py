@@ -41,6 +41,7 @@ FORMBOT = Path(__file__).with_name("bots") / "formbot_duckling"
 FORMBOT_FILES = ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml", "data", "actions", "tests")
 WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 NUMBER = re.compile(r"\b(\d+|" + "|".join(WORDS) + r")\b", re.IGNORECASE)
+REFUSED = "Number of people should be a positive integer, please try again"  # validate_restaurant_form
 RUNNABLE_FIXES = {"mv", "rm"}  # the commands a fix may name for this test to run it
 
 
@@ -126,8 +127,7 @@ def test_make_dev_holds_formbots_form_with_duckling_numbers(dropped_in):
             conversation = [
                 ("I'd like to book a table", ["What cuisine?"]),
                 ("italian", ["How many people?"]),
-                ("we are zero", ["Number of people should be a positive integer, please try again",
-                                 "How many people?"]),  # fmt: skip
+                ("we are zero", [REFUSED, "How many people?"]),
                 ("we are 4", ["Do you want to sit outside?"]),
                 ("yes", ["Please provide additional preferences"]),
             ]
