@@ -8,6 +8,8 @@ command this test runs as printed, and a fix it cannot run fails the test. Then 
 (one light training, seconds) and serves, and the form is held over REST to its end: the cuisine
 from CRFEntityExtractor, the number of people from Duckling's `number` (no example marks a number),
 a number validate_restaurant_form refuses asked again, yes/no from intents, and the submit replies.
+Then formbot's bot_challenge is added with two examples: the checker only warns (as `make check`
+passes), so `make dev` trains it, prints the warning, and the bot answers.
 
 Duckling is a stand-in, pointed at by RASA_DUCKLING_HTTP_URL as Compose and Kubernetes do (config.yml
 keeps formbot's http://localhost:8000): a small HTTP server in this test that records each request and
@@ -15,7 +17,7 @@ answers with the numbers a tiny rule finds in the request's text (digits and Eng
 in the shape of Duckling's /parse answer. It proves the requests Rasa's DucklingEntityExtractor makes
 and that its answer fills the form's slot. It cannot prove Duckling's own parsing (any other phrasing
 of a number), nor that the rasa/duckling image starts: no registry is reachable here, so no real
-Duckling runs in any tier. About 40 s (bake, checker, `make dev`'s start and training, 7 messages).
+Duckling runs in any tier. About 30 s (bake, checker, `make dev`'s start, 2 or 3 light trainings, 7 messages).
 """
 
 from __future__ import annotations
@@ -43,6 +45,20 @@ WORDS = "zero one two three four five six seven eight nine ten eleven twelve".sp
 NUMBER = re.compile(r"\b(\d+|" + "|".join(WORDS) + r")\b", re.IGNORECASE)
 REFUSED = "Number of people should be a positive integer, please try again"  # validate_restaurant_form
 RUNNABLE_FIXES = {"mv", "rm"}  # the commands a fix may name for this test to run it
+# Formbot's bot_challenge, added with two examples: the checker warns (D102), `make dev` trains it all the same.
+BOT_CHALLENGE_NLU = """
+  - intent: bot_challenge
+    examples: |
+      - are you a bot
+      - am I talking to a bot
+"""
+BOT_CHALLENGE_RULE = """
+  - rule: Bot challenge
+    steps:
+      - intent: bot_challenge
+      - action: utter_iamabot
+"""
+IAMABOT = "I am a bot, powered by Rasa."
 
 
 class Duckling(stand_ins.RecordingAPI):
@@ -116,7 +132,7 @@ def test_the_checker_says_how_to_use_formbots_config_files(dropped_in):
     assert fixed == ["mv config.yml config/config.yml", "rm endpoints.yml", "rm credentials.yml"]
 
 
-def test_make_dev_holds_formbots_form_with_duckling_numbers(dropped_in):
+def test_make_dev_holds_formbots_form_with_duckling_numbers_and_trains_past_warnings(dropped_in):
     bot, _ = dropped_in
     with stand_ins.serving(Duckling) as duckling:
         bot.env["RASA_DUCKLING_HTTP_URL"] = duckling  # what Compose sets; `make dev` passes its environment on
@@ -136,6 +152,25 @@ def test_make_dev_holds_formbots_form_with_duckling_numbers(dropped_in):
             submitted = rasa_http.send(dev.url, "formbot", "no")
             token = re.search(r"^RASA_AUTH_TOKEN=(.+)$", (bot.path / ".env").read_text(), re.MULTILINE).group(1)
             tracker = rasa_servers.tracker(SimpleNamespace(url=dev.url, token=token), "formbot")
+            sent = [fields for _, fields in Duckling.calls]
+
+            # Saves the checker only warns about (`make check` passes) train, and the warnings are shown.
+            # The domain first: each save is then warned about (D103, then D102), never an error.
+            domain = bot.path / "domain.yml"
+            text = domain.read_text().replace("  - thankyou\n", "  - thankyou\n  - bot_challenge\n", 1)
+            domain.write_text(
+                text.replace("responses:\n", f'responses:\n  utter_iamabot:\n    - text: "{IAMABOT}"\n', 1)
+            )
+            with open(bot.path / "data" / "nlu.yml", "a") as nlu:
+                nlu.write(BOT_CHALLENGE_NLU)
+            with open(bot.path / "data" / "rules.yml", "a") as rules:
+                rules.write(BOT_CHALLENGE_RULE)
+            first = dev.expect(r": trained in|^ERROR: ")
+            assert "trained in" in first, f"a save with warnings only was refused:\n{dev.output()}"
+            if "data/rules.yml" not in first:
+                dev.expect(r"data/rules\.yml.*: trained in")
+            dev.expect(r"^data/nlu\.yml:\d+: D102 warning: intent 'bot_challenge' has only 2 NLU example")
+            assert rasa_http.send(dev.url, "challenger", "are you a bot") == [IAMABOT], dev.output()
         finally:
             dev.stop()
             bot.env.pop("RASA_DUCKLING_HTTP_URL")
@@ -153,9 +188,7 @@ def test_make_dev_holds_formbots_form_with_duckling_numbers(dropped_in):
     ]
     assert numbers == [("we are zero", 0), ("we are 4", 4)], numbers
     texts = [text for text, _ in conversation] + ["no"]
-    assert [(path, fields["text"], json.loads(fields["dims"])) for path, fields in Duckling.calls] == [
-        ("/parse", text, ["number"]) for text in texts
-    ]
+    assert [(fields["text"], json.loads(fields["dims"])) for fields in sent] == [(text, ["number"]) for text in texts]
+    assert {path for path, _ in Duckling.calls} == {"/parse"}
     # Rasa 3.6 sends no locale unless config.yml sets one (Duckling then reads English) and no tz.
-    sent = [fields for _, fields in Duckling.calls]
     assert all(set(fields) == {"text", "dims", "reftime"} and fields["reftime"].isdigit() for fields in sent), sent
