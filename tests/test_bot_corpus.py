@@ -1,8 +1,9 @@
 """The checker on bots written the way people write them, not rendered by this template.
 
 tests/bots/ holds small, valid Rasa bots of the kinds teams build (forms with validation actions,
-retrieval intents, a knowledge base, reminders and external events, entities with roles and
-groups, a domain/ folder, several data files, a Rasa 2.8 Markdown bot; see each bot's README.md).
+Rasa's formbot with Duckling, retrieval intents, a knowledge base, reminders and external events,
+entities with roles and groups, a domain/ folder, several data files, a Rasa 2.8 Markdown bot; see
+each bot's README.md).
 Three tiers:
 
 - fast: the checker reports nothing on each of them (no error, no warning);
@@ -40,7 +41,7 @@ def describe(problems) -> str:
 
 
 def test_the_corpus_has_the_bots_the_docstring_names():
-    assert BOTS == ["faq_chitchat", "kb_reminders", "restaurant_forms", "weather_rasa28"]
+    assert BOTS == ["faq_chitchat", "formbot_duckling", "kb_reminders", "restaurant_forms", "weather_rasa28"]
 
 
 @pytest.mark.parametrize("name", BOTS)

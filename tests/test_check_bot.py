@@ -589,6 +589,14 @@ CASES = [
         "in the cluster, the DucklingEntityExtractor url points at host 'localhost', which no Service",
     ),
     case(
+        "root-config-beside-config-folder",
+        DUCKLING,
+        copy("config/config.yml", "config.yml"),  # what copying Rasa's formbot into a bake leaves
+        "config.yml",
+        "F012",
+        "is ignored: `make dev`, `make train`, Compose and this check read config/config.yml",
+    ),
+    case(
         "entity-no-extractor",
         ACTIONS_AND_DB,
         ENTITY_WITHOUT_EXTRACTOR,
@@ -777,6 +785,8 @@ def add_duckling_service(compose: dict) -> None:
     compose["services"]["rasa"]["environment"]["RASA_DUCKLING_HTTP_URL"] = "http://duckling:8000"
 
 
+MODELS_SECTION = "models:\n  url: https://models.example.com/bot.tar.gz\n  wait_time_between_pulls: 60\n"
+
 FIXES = [
     pytest.param(
         ACTIONS_AND_DB,
@@ -842,6 +852,20 @@ FIXES = [
             "config/credentials.yml", "\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
         ),
         id="socketio-page-without-channel",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        write("endpoints.yml", "action_endpoint:\n  url: http://localhost:5055/webhook\n"),  # Rasa's formbot's
+        "run `rm endpoints.yml`: config/endpoints.yml already has its sections (action_endpoint)",
+        delete("endpoints.yml"),
+        id="root-endpoints-config-has",
+    ),
+    pytest.param(
+        ACTIONS_AND_DB,
+        write("endpoints.yml", f"action_endpoint:\n  url: http://localhost:5055/webhook\n{MODELS_SECTION}"),
+        "merge its section(s) models into config/endpoints.yml",
+        combine(append("config/endpoints.yml", f"\n{MODELS_SECTION}"), delete("endpoints.yml")),
+        id="root-endpoints-with-a-new-section",
     ),
 ]
 

@@ -14,14 +14,18 @@ from harness.processes import LOCAL
 
 
 class RecordingAPI(http.server.BaseHTTPRequestHandler):
-    """A subclass defines `calls` (its own list) and `reply(path)`: each request's (path, fields) is
-    recorded (JSON or form fields; a form field given twice keeps its last value), then answered."""
+    """A subclass defines `calls` (its own list) and `reply(path)`, or `answer(path, fields)` when the
+    answer depends on what was sent: each request's (path, fields) is recorded (JSON or form fields;
+    a form field given twice keeps its last value), then answered."""
 
     calls: list[tuple[str, dict]]
 
     @staticmethod
     def reply(path: str) -> tuple[int, object]:
         raise NotImplementedError
+
+    def answer(self, path: str, fields: dict) -> tuple[int, object]:
+        return self.reply(path)
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -31,7 +35,7 @@ class RecordingAPI(http.server.BaseHTTPRequestHandler):
             fields = {key: values[-1] for key, values in urllib.parse.parse_qs(body).items()}
         path = urllib.parse.urlparse(self.path).path
         self.calls.append((path, fields))
-        status, answer = self.reply(path)
+        status, answer = self.answer(path, fields)
         data = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

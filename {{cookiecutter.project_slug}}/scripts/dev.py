@@ -5,10 +5,11 @@ Starts `rasa run --enable-api` on 127.0.0.1 (and the action server if there is `
 trains the current files inside that server when no model is newer than them, then watches what
 RETRAIN and RESTART name: a save of a training file is checked (scripts/check_bot), trained
 in the running server (POST /model/train) and loaded (PUT /model); a save in actions/ restarts
-the action server. A bad save is reported and the last good model keeps answering. Ctrl-C stops
-everything it started. On Rasa 3.x, a pipeline with DIET, TED or ResponseSelector fine-tunes the
-last model when a save keeps its labels (scripts/finetune.py), else trains from scratch; each line
-says which and why. A save of config/config.yml, or --from-scratch, always trains from scratch.
+the action server. A bad save is reported and the last good model keeps answering; the checker's
+warnings are printed and the save trains. Ctrl-C stops everything it started. On Rasa 3.x, a
+pipeline with DIET, TED or ResponseSelector fine-tunes the last model when a save keeps its labels
+(scripts/finetune.py), else trains from scratch; each line says which and why. A save of
+config/config.yml, or --from-scratch, always trains from scratch.
 
     python scripts/dev.py [--port 5005] [--actions-port 5055] [--host 127.0.0.1]
                           [--epoch-fraction 0.2 | --from-scratch]
@@ -145,8 +146,9 @@ def retrain(api: str, token: str, served: finetune.Served, saved: list[str] = ()
     """Check, train in the server (fine-tune when the labels allow), load; `served` follows.
     Returns a short report, or raises ValueError with why not."""
     problems = check_bot.check_bot(ROOT)
-    if problems:
+    if check_bot.errors(problems):
         raise ValueError("\n".join(map(str, problems)))
+    advice = "".join(f"\n{problem}" for problem in problems)  # warnings: `make check` passes them, so does this
     start = time.monotonic()
     try:
         parts = training_parts()
@@ -159,7 +161,7 @@ def retrain(api: str, token: str, served: finetune.Served, saved: list[str] = ()
     except (OSError, yaml.YAMLError, rasa_http.RasaHTTPError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from error
     served.follow(model, labels, tuned=done == "fine-tuned")
-    return f"{done} in {trained - start:.1f} s{why}, loaded in {time.monotonic() - trained:.1f} s ({model})"
+    return f"{done} in {trained - start:.1f} s{why}, loaded in {time.monotonic() - trained:.1f} s ({model}){advice}"
 
 
 def reload_on_saves(
