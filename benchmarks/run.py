@@ -355,17 +355,27 @@ def cross_validation(bot: RasaProject, config: str, env: dict, folds: int = 5) -
     return {"folds": folds, "accuracy": float(accuracy), "accuracy_std": float(spread), "f1": float(f1)}
 
 
+ENTITY_LINES = ("  - name: CRFEntityExtractor\n", "  - name: EntitySynonymMapper\n")  # light's entity part
+
+
 def nlu(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-nlu-"))
     rows = {}
     for name in args.pipelines.split(","):
-        answers = {"nlu_pipeline": "light" if name == "rasa-default" else name}
+        answers = {"nlu_pipeline": "light" if name in ("rasa-default", "light-no-entities") else name}
         if args.language != "en":
             answers["language"] = args.language
         bot = prepare(answers, work / name)
         config = "config/config.yml"
         if name == "rasa-default":  # what `rasa init` writes (its empty pipeline means Rasa's default_config.yml)
             config = str(next(bot.venv.glob("lib/python3*/site-packages/rasa/cli/initial_project/config.yml")))
+        if name == "light-no-entities":  # light as it was before it learned entities
+            text = (bot.path / config).read_text(encoding="utf-8")
+            if any(text.count(line) != 1 for line in ENTITY_LINES):
+                raise SystemExit(f"ERROR: light's config.yml no longer has exactly one of each of {ENTITY_LINES}")
+            for line in ENTITY_LINES:
+                text = text.replace(line, "")
+            (bot.path / config).write_text(text, encoding="utf-8")
         in_scope, out_of_scope = paraphrases(args.language, bot.path / "data" / "nlu.yml")
         env = bot.run_env("train", {"RASA_CACHE_DIRECTORY": str(bot.scratch / "cache")})  # a real, uncached training
         train_s, train_mib = timed_run(
@@ -567,6 +577,21 @@ def languages_table(results: list[dict]) -> str:
     return table([*headers, "light, 5-fold CV on the training data: accuracy (F1)", "result file"], rows)
 
 
+def entities_table(results: list[dict]) -> str:
+    """light with its entity extractor (as shipped) and without, per language, side by side per run."""
+    rows = []
+    for r in results:
+        cells = [f"`{r['language']}`"]
+        for name in ("light", "light-no-entities"):
+            row = r["pipelines"].get(name)
+            cells.append(f"{row['train_s']:.1f} s, {row['in_scope_accuracy']:.1%} / {row['out_of_scope_caught']:.0%}"
+                         if row else "not measured")  # fmt: skip
+        rows.append([*cells, f"`{r['file']}`"])
+    headers = ["language", "light (CRFEntityExtractor): train, in scope / out of scope caught",
+               "light without it: train, in scope / out of scope caught", "result file"]  # fmt: skip
+    return table(headers, rows)
+
+
 def tables() -> tuple[str, str]:
     """(the benchmarks README section, the top README's section)."""
     scaffold_result = latest("scaffold")
@@ -580,6 +605,10 @@ def tables() -> tuple[str, str]:
     load_result = latest("load")
     if load_result:
         long.append(f"Load through nginx (`load`, {load_result['file']}):\n\n{load_table(load_result)}")
+    entity_results = [r for r in (latest(f"entities-{lang}") for lang in languages) if r]
+    if entity_results:
+        intro = "light with and without its entity extractor (`nlu --pipelines light,light-no-entities`):"
+        long.append(f"{intro}\n\n{entities_table(entity_results)}")
     if nlu_results:
         intro = "Per language, on its held-out set (`paraphrases/<language>.yml`):"
         long.append(f"{intro}\n\n{languages_table(nlu_results)}")
@@ -606,7 +635,8 @@ def main() -> int:
     p.add_argument("--dev-pipelines", default="light,diet", help="pipelines for make dev (default: %(default)s)")
     p = sub.add_parser("nlu", help="NLU accuracy per pipeline on held-out paraphrases")
     p.add_argument("--language", default="en", help="paraphrases/<language>.yml (default: %(default)s)")
-    p.add_argument("--pipelines", default="light,diet,spacy,rasa-default", help="(default: %(default)s)")
+    p.add_argument("--pipelines", default="light,diet,spacy,rasa-default",
+                   help="(default: %(default)s; light-no-entities: light without its entity extractor)")  # fmt: skip
     p.add_argument("--cross-validation", default="light", help="pipelines also 5-fold cross-validated on the "
                    "training data, comma-separated or empty (default: %(default)s)")  # fmt: skip
     p = sub.add_parser("finetune", help="DIET make dev: edit -> answer, fine-tuned vs from scratch")
@@ -629,6 +659,8 @@ def main() -> int:
         parser.error(f"no benchmarks/paraphrases/{args.language}.yml")
     began, info = datetime.now(timezone.utc), machine()
     kind = args.command if args.command in ("scaffold", "finetune", "load") else f"nlu-{args.language}"
+    if args.command == "nlu" and "light-no-entities" in args.pipelines.split(","):
+        kind = f"entities-{args.language}"  # its own table: light with and without its entity extractor
     out = RESULTS / f"{began:%Y-%m-%dT%H%MZ}-{kind}.json"
 
     def save(figures: dict) -> None:

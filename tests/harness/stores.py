@@ -92,16 +92,22 @@ class Store:
         return user_texts(self.mongo.events(self.config(), sender))
 
 
+# The Redis db index of the bots' lock stores, unless a test asks for its own. Locks are keyed by
+# conversation and every test's senders are unique, so tests running at once can share it.
+SHARED_LOCK_DB = 15
+
+
 def local_endpoints(
     bot: RasaProject, store: Store, *, action_url: str | None = None, source: Path | None = None,
-    lock_db: int | None = None,
+    lock_db: int = SHARED_LOCK_DB,
 ) -> tuple[Path, dict[str, str]]:  # fmt: skip
     """A copy of config/endpoints.yml (or of `source`, e.g. the Kubernetes ConfigMap's) whose hosts
     are the local servers; plus the env it reads.
 
     Only hosts, ports, the Redis db indexes and the Mongo URL (the emulator's) change; `${VARS}`
-    stay and come from the returned env. A Redis lock_store goes to the local Redis, db index
-    `lock_db` (its password variable is set empty: the local Redis has none).
+    stay and come from the returned env. A Redis lock_store (every postgres, redis and mongo bot
+    has one) goes to the local Redis, db index `lock_db` (its password variable is set empty: the
+    local Redis has none).
     """
     source = source or bot.path / "config" / "endpoints.yml"
     config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
@@ -120,7 +126,6 @@ def local_endpoints(
     env = store.secrets()
     lock_store = config.get("lock_store") or {}
     if str(lock_store.get("type", "")).lower() == "redis":
-        assert lock_db is not None, "these endpoints have a Redis lock store: pass lock_db"
         lock_store.update(url=LOCAL, port=int(LOCAL_REDIS["port"]), db=lock_db)
         env.update(dict.fromkeys(re.findall(r"\$\{(\w+)\}", str(lock_store.get("password", ""))), ""))
     path = bot.scratch / "endpoints.local.yml"
