@@ -164,12 +164,12 @@ def _sender(key: Any, store: Any) -> str:
 
 def conversations_from_store(endpoints_path: str | Path) -> Iterator[tuple[str, list[dict]]]:
     """(sender_id, event dicts) of every stored conversation, all sessions, through Rasa's classes."""
+    config = _store_config(Path(endpoints_path))
+    _check_reachable(config)
     import asyncio
 
     from rasa.core.tracker_store import TrackerStore
 
-    config = _store_config(Path(endpoints_path))
-    _check_reachable(config)
     if str(ROOT) not in sys.path:  # a custom store class (addons.…) is found from the bot's folder
         sys.path.insert(0, str(ROOT))
     loop = asyncio.new_event_loop()
@@ -394,7 +394,7 @@ CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 62rem; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; } .figure { background: #f4f6f8; padding: .6rem 1rem; }
-.figure b { display: block; font-size: 1.4rem; } img { max-width: 100%; }
+.figure strong { display: block; font-size: 1.4rem; } img { max-width: 100%; }
 table { border-collapse: collapse; } td, th { padding: .2rem .8rem; text-align: left; border-bottom: 1px solid #eee; }
 ol.worst > li { margin-bottom: 1rem; }
 .text, .context { white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; max-height: 12rem;
@@ -421,11 +421,17 @@ def _chart(draw: Any, width: float = 8, height: float = 3) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _label(name: Any) -> str:
+    """A name as a chart label: `$` would start matplotlib's math mode (an events file can hold anything)."""
+    text = printable(str(name), 40)
+    return text.replace("$", "\\$")
+
+
 def _bars(counts: dict, label: str, top: int = 15) -> Any:
     items = list(counts.items())[:top][::-1]
 
     def draw(axes: Any) -> None:
-        axes.barh([str(k) for k, _ in items], [v for _, v in items], color="#4c78a8")
+        axes.barh([_label(k) for k, _ in items], [v for _, v in items], color="#4c78a8")
         axes.set_xlabel(label)
 
     return draw
@@ -523,7 +529,7 @@ def write_report(figures: Figures, path: str | Path) -> Path:
 <title>What users said</title><style>{CSS}</style></head><body>
 <h1>What users said</h1>
 <p>{_e(_period(figures))}; from {_e(figures.source)}; written {_e(_day(time.time()))}.</p>
-<div class="figures">{"".join(f'<div class="figure"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in boxes)}</div>
+<div class="figures">{"".join(f'<div class="figure"><strong>{_e(v)}</strong>{_e(k)}</div>' for k, v in boxes)}</div>
 <h2>Understood worst</h2>
 <p>Fallbacks first, then the lowest confidence; each text once, with the lines before it.
 Teach the bot these (<code>make review</code>), then retrain.</p>
