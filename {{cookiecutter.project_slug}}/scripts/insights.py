@@ -411,10 +411,12 @@ def _chart(draw: Any, width: float = 8, height: float = 3) -> str:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(width, height), dpi=96)
     axes = figure.add_subplot(1, 1, 1)
-    draw(axes)
+    count_axis = draw(axes)  # each chart counts along one axis: whole numbers only there
+    count_axis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -430,9 +432,10 @@ def _label(name: Any) -> str:
 def _bars(counts: dict, label: str, top: int = 15) -> Any:
     items = list(counts.items())[:top][::-1]
 
-    def draw(axes: Any) -> None:
+    def draw(axes: Any) -> Any:
         axes.barh([_label(k) for k, _ in items], [v for _, v in items], color="#4c78a8")
         axes.set_xlabel(label)
+        return axes.xaxis
 
     return draw
 
@@ -443,13 +446,14 @@ def _charts(figures: Figures) -> list[tuple[str, str]]:
     if figures.per_day:
         days = list(figures.per_day)
 
-        def per_day(axes: Any) -> None:
+        def per_day(axes: Any) -> Any:
             positions = range(len(days))
             axes.bar([p - 0.2 for p in positions], [figures.per_day[d][1] for d in days], 0.4, label="user messages")
             axes.bar([p + 0.2 for p in positions], [figures.per_day[d][0] for d in days], 0.4, label="conversations")
             axes.set_xticks(list(positions))
             axes.set_xticklabels(days, rotation=45, ha="right", fontsize=8)
             axes.legend()
+            return axes.yaxis
 
         charts.append(("Conversations and user messages per day (UTC)", _chart(per_day)))
     if figures.intents:
@@ -457,11 +461,12 @@ def _charts(figures: Figures) -> list[tuple[str, str]]:
         charts.append(("Intents", _chart(_bars(figures.intents, "user messages"), height=height)))
     if any(figures.confidence_bins):
 
-        def confidence(axes: Any) -> None:
+        def confidence(axes: Any) -> Any:
             labels = [f"{i / CONFIDENCE_BINS:.1f}" for i in range(CONFIDENCE_BINS)]
             axes.bar(labels, figures.confidence_bins, color="#f58518", align="edge", width=0.9)
             axes.set_xlabel("intent confidence (from)")
             axes.set_ylabel("user messages")
+            return axes.yaxis
 
         charts.append(("Confidence", _chart(confidence)))
     for title, counts in (("Actions", figures.actions), ("Responses", figures.responses)):
@@ -470,10 +475,11 @@ def _charts(figures: Figures) -> list[tuple[str, str]]:
             charts.append((title, _chart(_bars(counts, "times run"), height=height)))
     if figures.lengths:
 
-        def lengths(axes: Any) -> None:
+        def lengths(axes: Any) -> Any:
             axes.bar([str(k) for k in figures.lengths], list(figures.lengths.values()), color="#54a24b")
             axes.set_xlabel("user messages in the conversation")
             axes.set_ylabel("conversations")
+            return axes.yaxis
 
         charts.append(("Conversation length", _chart(lengths)))
     return charts
@@ -562,14 +568,14 @@ def printable(text: str, width: int = 60) -> str:
 
 
 def summary(figures: Figures, report: Path) -> str:
-    top = ", ".join(f"{name} {count}" for name, count in list(figures.intents.items())[:5]) or "none"
+    top = ", ".join(f"{printable(name, 40)} {count}" for name, count in list(figures.intents.items())[:5]) or "none"
     lines = [
         f"{figures.conversations} conversations, {figures.user_messages} user messages ({_period(figures)})",
         f"fallbacks: {figures.fallbacks} ({figures.fallback_rate:.1%}): {figures.nlu_fallbacks} NLU fallback, "
         f"{figures.action_fallbacks} answered by a fallback action",
         f"intents: {top}",
     ]
-    lines += [f"  worst: {printable(turn.text)!r} ({turn.intent})" for turn in figures.worst[:3]]
+    lines += [f"  worst: {printable(turn.text)!r} ({printable(str(turn.intent), 40)})" for turn in figures.worst[:3]]
     lines.append(f"report: {report}")
     return "\n".join(lines)
 
