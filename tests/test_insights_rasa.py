@@ -39,19 +39,22 @@ pytestmark = pytest.mark.rasa
 REDIS_DB = 9  # test_rasa_e2e uses 13, test_rasa_replicas 11 and 12
 SCRIPT = "<script>alert('insights')</script>"
 FALLBACK_TEXT = "utter_default"
-# (message, intent the model gives it, the response action that answers it; None: action_default_fallback)
+# (message, intent the model gives it, the response action that answers it; None: action_default_fallback).
+# The <script> message's intent is what the model says (3.6: nlu_fallback, 2.8: out_of_scope): both
+# get utter_default.
 CONVERSATIONS = [
     [("hello", "greet", "utter_greet"), ("I am great", "mood_happy", "utter_happy"),
      ("bye", "goodbye", "utter_goodbye")],
     [("hi", "greet", "utter_greet"), ("very sad", "mood_unhappy", "utter_cheer_up"),
      ("are you a bot?", "bot_challenge", "utter_iamabot")],
     [("good morning", "greet", "utter_greet"), ("zqx vlorp gnarf", "nlu_fallback", "utter_default"),
-     ("blorf snizzle qwop", "nlu_fallback", "utter_default"), (SCRIPT, "nlu_fallback", "utter_default")],
-    [("hallo", "greet", "utter_greet")],  # a paraphrase (benchmarks/paraphrases/en.yml), not a training example
+     ("wug gnarp trelk", "nlu_fallback", "utter_default"), (SCRIPT, None, "utter_default")],
+    [("hiya", "greet", "utter_greet")],  # a paraphrase (benchmarks/paraphrases/en.yml), not a training example
     [("I am great", "mood_happy", None)],  # happy before any greeting: no story goes so, the policies give up
 ]  # fmt: skip
-LOW_CONFIDENCE = "hallo"
-STORES = ["sqlite", "postgres", "redis", "custom", "mongo"]
+LOW_CONFIDENCE = "hiya"
+# Every store on Rasa 3.6; the 2.8 line's classes (sync, `retrieve`) once, with SQLite.
+CASES = [("3.6", kind) for kind in ("sqlite", "postgres", "redis", "custom", "mongo")] + [("2.8", "sqlite")]
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +62,11 @@ def workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("insights-rasa")
 
 
-def bot_for(store_kind: str, workdir: Path) -> RasaProject:
-    answers = {"rasa_version": "3.6", "nlu_pipeline": "light", "tracker_store": store_kind, "custom_actions": False,
+def bot_for(store_kind: str, workdir: Path, line: str = "3.6") -> RasaProject:
+    answers = {"rasa_version": line, "nlu_pipeline": "light", "tracker_store": store_kind, "custom_actions": False,
                "mongo_express": False}  # fmt: skip
     try:
-        return prepare(answers, workdir / store_kind)
+        return prepare(answers, workdir / f"{line}-{store_kind}")
     except venvs.ToolchainUnavailable as exc:
         venvs.unavailable(exc)
 
@@ -111,35 +114,41 @@ def classifier_confidence(parsed: dict) -> float:
     return parsed["intent"]["confidence"]
 
 
-def hold_conversations(server, bot: RasaProject) -> tuple[dict[str, float], list[float]]:
-    """Send the scripted conversations; check each reply; return the parse confidences and send times."""
+def hold_conversations(server, bot: RasaProject) -> tuple[list[tuple], dict[str, float], list[tuple]]:
+    """Send the scripted conversations and check each reply; return the turns (with the intents the
+    model gives), the classifier's confidence of each message and when each was sent (conversation, time)."""
     domain = smoke_test.load_domain(bot.path)
     texts = {name: [v["text"] for v in variants] for name, variants in domain["responses"].items()}
-    confidences, times = {}, []
+    turns, confidences, times = [], {}, []
     for number, conversation in enumerate(CONVERSATIONS):
         sender = f"insights-{number}-{uuid.uuid4().hex[:8]}"
         for message, intent, response in conversation:
             parsed = parse(server, message)
-            assert parsed["intent"]["name"] == intent, f"the model now reads {message!r} as {parsed['intent']}"
+            wanted = {intent} if intent else {"nlu_fallback", "out_of_scope"}
+            assert parsed["intent"]["name"] in wanted, f"the model now reads {message!r} as {parsed['intent']}"
+            turns.append((message, parsed["intent"]["name"], response))
             confidences.setdefault(message, classifier_confidence(parsed))
-            times.append(time.time())
+            times.append((number, time.time()))
             replies = rasa_http.send(server.url, sender, message)
             assert replies and replies[0] in texts[response or FALLBACK_TEXT], (message, replies)
-    return confidences, times
+    return turns, confidences, times
 
 
-def expected_figures(confidences: dict[str, float], times: list[float]) -> dict:
-    turns = [turn for conversation in CONVERSATIONS for turn in conversation]
+def expected_figures(turns: list[tuple], confidences: dict[str, float], times: list[tuple]) -> dict:
+    nlu_fallbacks = sum(intent == "nlu_fallback" for _, intent, _ in turns)
     bins = [0] * 10
     for message, _, _ in turns:
         bins[min(int(confidences[message] * 10), 9)] += 1
-    days = Counter(datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d") for t in times)
-    assert len(days) == 1, "the conversations crossed midnight UTC: run again"
+    per_day: dict[str, list] = {}
+    for number, sent in times:
+        day = per_day.setdefault(datetime.fromtimestamp(sent, tz=timezone.utc).strftime("%Y-%m-%d"), [set(), 0])
+        day[0].add(number)
+        day[1] += 1
     return {
         "conversations": len(CONVERSATIONS), "user_messages": len(turns),
-        "per_day": {day: [len(CONVERSATIONS), count] for day, count in days.items()},
+        "per_day": {day: [len(numbers), count] for day, (numbers, count) in sorted(per_day.items())},
         "intents": dict(Counter(intent for _, intent, _ in turns)),
-        "nlu_fallbacks": 3, "action_fallbacks": 1, "fallbacks": 4, "confidence_bins": bins,
+        "nlu_fallbacks": nlu_fallbacks, "action_fallbacks": 1, "fallbacks": nlu_fallbacks + 1, "confidence_bins": bins,
         "responses": dict(Counter(response for _, _, response in turns if response)),
         "actions": {"action_session_start": len(CONVERSATIONS), "action_default_fallback": 1},
         "lengths": {str(k): v for k, v in Counter(len(c) for c in CONVERSATIONS).items()},
@@ -163,15 +172,15 @@ def run_insights(bot: RasaProject, endpoints: Path, env: dict, *args: str) -> ra
                         label="insights", timeout=300)  # fmt: skip
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_report_figures_equal_the_conversations_held(store_kind, workdir, tmp_path):
-    bot = bot_for(store_kind, workdir)
+@pytest.mark.parametrize(("line", "store_kind"), CASES, ids=[f"{line}-{kind}" for line, kind in CASES])
+def test_report_figures_equal_the_conversations_held(line, store_kind, workdir, tmp_path):
+    bot = bot_for(store_kind, workdir, line)
     model = rasa_cli.train(bot, workdir / "models")  # one training: every store's bot has the same data
     with local_store(bot, tmp_path) as store:
         endpoints, env = stores.local_endpoints(bot, store)
         with rasa_server(bot, model, endpoints, env=env) as server:
-            confidences, times = hold_conversations(server, bot)
-        expected = expected_figures(confidences, times)
+            turns, confidences, times = hold_conversations(server, bot)
+        expected = expected_figures(turns, confidences, times)
 
         out = tmp_path / "figures.json"
         rasa_cli.run(bot, "python", "-c", FIGURES_JSON, str(endpoints), str(out), env=env, label="figures").check()
@@ -181,15 +190,16 @@ def test_report_figures_equal_the_conversations_held(store_kind, workdir, tmp_pa
 
     assert {key: figures[key] for key in expected} == expected, f"{store_kind}: figures differ"
     # Fallbacks first (by the classifier's confidence), then the planted low-confidence paraphrase.
-    fallbacks = sorted(["zqx vlorp gnarf", "blorf snizzle qwop", SCRIPT, "I am great"], key=confidences.get)
+    fallbacks = [message for message, intent, response in turns if intent == "nlu_fallback" or not response]
+    fallbacks.sort(key=confidences.get)
     worst = figures["worst"]
-    assert [t["text"] for t in worst[:5]] == [*fallbacks, LOW_CONFIDENCE]
-    assert [t["fallback"] for t in worst[:6]] == [True] * 4 + [False] * 2
+    assert [t["text"] for t in worst[: len(fallbacks) + 1]] == [*fallbacks, LOW_CONFIDENCE]
+    assert [t["fallback"] for t in worst[: len(fallbacks) + 2]] == [True] * len(fallbacks) + [False] * 2
     assert len(worst) == 11, "12 messages, 'I am great' twice: kept once, as the fallback"
-    blorf = next(t for t in worst if t["text"] == "blorf snizzle qwop")
+    wug = next(t for t in worst if t["text"] == "wug gnarp trelk")
     responses = smoke_test.load_domain(bot.path)["responses"]
     greeting, sorry = responses["utter_greet"][0]["text"], responses["utter_default"][0]["text"]
-    assert blorf["context"] == ["user: good morning", f"bot: {greeting}", "user: zqx vlorp gnarf", f"bot: {sorry}"]
+    assert wug["context"] == ["user: good morning", f"bot: {greeting}", "user: zqx vlorp gnarf", f"bot: {sorry}"]
 
     assert "12 user messages" in cli.output and f"report: {report}" in cli.output
     page = report.read_text(encoding="utf-8")
