@@ -232,6 +232,7 @@ HOSTILE = {
     "long": "ab<c>&" * 1707,  # 10,242 characters
     "entity": "&lt;b&gt;not bold&lt;/b&gt; &amp;",
     "terminal": "\x1b[31mred\x1b[0m \x07bell",
+    "yaml": "key: value # not a comment\n- &anchor *alias !!python/object '\"{[|>%@`",
 }
 
 
@@ -298,6 +299,6 @@ def test_the_summary_prints_user_text_without_control_characters(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\u202e" not in result.stdout
     lines = result.stdout.splitlines()
-    assert lines[0] == "7 conversations, 14 user messages (all stored conversations)"
+    assert lines[0] == "8 conversations, 16 user messages (all stored conversations)"
     assert len(lines) == 7 and lines[-1] == f"report: {tmp_path / 'out' / 'r.html'}"
     assert (tmp_path / "out" / "r.html").is_file()
