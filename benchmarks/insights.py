@@ -95,7 +95,7 @@ def measure(store_kind: str, events: int, runs: int, workdir: Path) -> dict:
     if store_kind == "postgres":
         store.postgres_db = stores.create_postgres_db(f"rasa_bench_{uuid.uuid4().hex[:12]}")
     try:
-        endpoints, secrets = stores.local_endpoints(bot, store)
+        endpoints, secrets = stores.local_endpoints(bot, store, lock_db=8)  # the lock store: unused here
         (bot.path / "state").mkdir(exist_ok=True)
         env = {**rasa_env(bot.scratch / "env", venv=bot.venv), **secrets}
         messages = fill(bot, endpoints, env, events)

@@ -37,6 +37,7 @@ from harness.rasa_servers import rasa_server
 pytestmark = pytest.mark.rasa
 
 REDIS_DB = 9  # test_rasa_e2e uses 13, test_rasa_replicas 11 and 12
+LOCK_DB = 8  # the Redis lock store of the postgres, redis and mongo bots (unused by insights itself)
 SCRIPT = "<script>alert('insights')</script>"
 FALLBACK_TEXT = "utter_default"
 # (message, intent the model gives it, the response action that answers it; None: action_default_fallback).
@@ -177,7 +178,7 @@ def test_report_figures_equal_the_conversations_held(line, store_kind, workdir, 
     bot = bot_for(store_kind, workdir, line)
     model = rasa_cli.train(bot, workdir / "models")  # one training: every store's bot has the same data
     with local_store(bot, tmp_path) as store:
-        endpoints, env = stores.local_endpoints(bot, store)
+        endpoints, env = stores.local_endpoints(bot, store, lock_db=LOCK_DB)
         with rasa_server(bot, model, endpoints, env=env) as server:
             turns, confidences, times = hold_conversations(server, bot)
         expected = expected_figures(turns, confidences, times)
@@ -213,7 +214,7 @@ def test_no_store_or_an_unreachable_one_is_one_error(problem, workdir, tmp_path)
     kind = problem.split()[0]
     bot = bot_for(kind, workdir / "errors")
     store = stores.Store(kind=kind, bot=bot, postgres_db="rasa_insights_absent", redis_db=REDIS_DB)
-    endpoints, env = stores.local_endpoints(bot, store)
+    endpoints, env = stores.local_endpoints(bot, store, lock_db=LOCK_DB)
     if problem.endswith("down"):  # nothing listens on this port
         text = endpoints.read_text(encoding="utf-8")
         endpoints.write_text(text.replace(f"port: {stores.LOCAL_POSTGRES['port']}", f"port: {free_port()}")
