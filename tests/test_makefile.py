@@ -94,3 +94,19 @@ def test_a_bad_number_of_replicas_is_refused(bake_once, replicas):
     bot = bake_once(tracker_store="postgres")
     refused = make(bot, "-o", ".env", "up", f"REPLICAS={replicas}", "COMPOSE=false")
     assert refused.returncode != 0 and "give a number of Rasa replicas, 1 to 99" in refused.stderr, refused
+
+
+def test_insights_runs_the_script_in_the_rasa_image_with_the_options_given(bake_once):
+    """make insights: on the Compose network as the rasa service (its hostnames and secrets), as the
+    host's user (reports/ stays the user's), SINCE/UNTIL/EVENTS passed on only when given."""
+    bot = bake_once()
+    plain = make(bot, "-n", "insights")
+    assert plain.returncode == 0, plain.stderr
+    commands = " ".join(plain.stdout.replace("\\\n", " ").split("\n"))  # continued lines joined
+    assert "docker compose run --rm --no-deps --user " in commands and "--entrypoint python rasa" in commands
+    assert " ".join(commands.split()).endswith("scripts/insights.py")
+    given = " ".join(
+        make(bot, "-n", "insights", "SINCE=2026-12-01", "UNTIL=2026-12-07", "EVENTS=events.jsonl").stdout.split()
+    )
+    assert 'scripts/insights.py --since "2026-12-01" --until "2026-12-07" --events "events.jsonl"' in given
+    assert "make insights " in make(bot, "help").stdout
