@@ -168,16 +168,28 @@ async def consume(connection, settings: dict, output: EventFile, stop: asyncio.E
         if inspect.isawaitable(acknowledged):
             await acknowledged
 
+    lost = asyncio.Event()
+    # Called with (connection, reason) when the connection closes, in aio-pika 6 and 8 alike.
+    connection.close_callbacks.add(lambda *_: lost.set())
     channel = await connection.channel()
     await channel.set_qos(prefetch_count=PREFETCH)
     # The queue as Rasa declares it (durable): it holds the events while no consumer runs.
     queue = await channel.declare_queue(settings["queue"], durable=True)
     await queue.consume(on_message)
-    while not stop.is_set() and not connection.is_closed:
+    while not stop.is_set() and not lost.is_set() and not is_closed(connection):
         try:
             await asyncio.wait_for(stop.wait(), timeout=1)
         except asyncio.TimeoutError:
             pass
+
+
+def is_closed(connection) -> bool:
+    """aio-pika 8 calls the close callbacks when the server goes; aio-pika 6 only marks its
+    aiormq connection closed (`connection.connection`; in 8 it is `connection.transport.connection`)."""
+    if connection.is_closed:
+        return True
+    amqp = getattr(getattr(connection, "transport", None), "connection", None) or getattr(connection, "connection", None)
+    return amqp is None or bool(amqp.is_closed)
 
 
 async def run(settings: dict, output: EventFile) -> None:
