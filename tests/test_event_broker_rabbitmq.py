@@ -80,9 +80,14 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def broker():
     if not broker_answers():
         fail_or_skip("RabbitMQ tier", f"nothing answers on {BROKER[0]}:{BROKER[1]} (scripts/services.sh starts it)")
+    return BROKER
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, broker):
     workdir = tmp_path_factory.mktemp("event-broker")
     answers = {"rasa_version": "3.6", "nlu_pipeline": "light", "event_broker": "rabbitmq", "custom_actions": False}
     try:
@@ -94,7 +99,7 @@ def stack(tmp_path_factory):
     print(f"light model for the event-broker module: {time.monotonic() - started:.1f} s")
     queue = f"rasa_events_test_{uuid.uuid4().hex[:12]}"
     events = workdir / "reports" / "events.jsonl"
-    with relay(BROKER) as relay_:
+    with relay(broker) as relay_:
         endpoints = local_endpoints(bot, relay_.port, queue)
         consumer_argv = [str(bot.venv / "bin" / "python"), CONSUMER, "--endpoints", str(endpoints),
                          "--output", str(events)]  # fmt: skip
@@ -228,3 +233,63 @@ def test_ctrl_c_stops_the_consumer_cleanly(stack):
     assert "Stopped: " in log and "Traceback" not in log, log
     written = int(log.split("Stopped: ", 1)[1].split()[0])
     assert written == len(stack.events.read_bytes().splitlines())
+
+
+# --- Rasa 2.8 ------------------------------------------------------------------------------------------
+
+# Rasa 2.8's own broker, built from the endpoints.yml of a 2.8 bot the way `rasa run` builds it,
+# publishes events as its tracker store does (sender_id + the event's dict); no training needed.
+PUBLISH_28 = """
+import asyncio, json, sys
+from rasa.core.brokers.broker import EventBroker
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.utils.endpoints import read_endpoint_config
+
+async def main():
+    broker = await EventBroker.create(read_endpoint_config(sys.argv[1], "event_broker"))
+    print("BROKER " + type(broker).__name__)
+    events = [UserUttered("hello", intent={"name": "greet", "confidence": 0.9}), BotUttered("Hi!")]
+    running = asyncio.all_tasks()
+    for event in events:
+        broker.publish({"sender_id": "rasa-2.8", **event.as_dict()})
+    await asyncio.gather(*(asyncio.all_tasks() - running))  # publish() starts one task per event
+    await broker.close()
+    print("PUBLISHED " + json.dumps([{"sender_id": "rasa-2.8", **event.as_dict()} for event in events]))
+
+asyncio.run(main())
+"""
+
+
+def test_rasa_2_8_publishes_with_the_same_settings_and_the_consumer_reads_them_with_aio_pika_6(
+    tmp_path, broker
+):  # fmt: skip
+    """Rasa 2.8's PikaEventBroker takes the same endpoints.yml keys as 3.6's (read in its source,
+    used here), and the consumer runs on 2.8's aio-pika 6 and Python 3.8. The queue keeps what was
+    published before any consumer ran."""
+    try:
+        bot = prepare({"rasa_version": "2.8", "nlu_pipeline": "light", "event_broker": "rabbitmq"}, tmp_path)
+    except venvs.ToolchainUnavailable as exc:
+        venvs.unavailable(exc)
+    queue = f"rasa_events_test28_{uuid.uuid4().hex[:12]}"
+    config = yaml.safe_load((bot.path / "config" / "endpoints.yml").read_text(encoding="utf-8"))
+    config["event_broker"].update(url=broker[0], port=broker[1], queues=[queue])
+    endpoints = bot.scratch / "endpoints.broker.yml"
+    endpoints.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    script = tmp_path / "publish.py"
+    script.write_text(PUBLISH_28)
+    try:
+        result = rasa_cli.run(bot, "python", str(script), str(endpoints), label="publish", env=LOGIN).check()
+        assert "BROKER PikaEventBroker" in result.output, result.tail()
+        published = json.loads(next(line for line in result.output.splitlines() if line.startswith("PUBLISHED "))[10:])
+        events = tmp_path / "events.jsonl"
+        argv = [str(bot.venv / "bin" / "python"), CONSUMER, "--endpoints", str(endpoints), "--output", str(events)]
+        with consumer_process(bot, argv, "consumer-2.8") as consumer:
+            deadline = time.monotonic() + ARRIVAL_TIMEOUT
+            while len(events.read_bytes().splitlines() if events.exists() else []) < 2 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            consumer.process.send_signal(signal.SIGINT)
+            assert consumer.process.wait(timeout=30) == 0, consumer.log_text()
+        assert [json.loads(line) for line in events.read_bytes().splitlines()] == published
+        assert "Stopped: 2 events appended" in consumer.log_text()
+    finally:
+        delete_queue(bot, queue)
