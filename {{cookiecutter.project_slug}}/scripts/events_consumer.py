@@ -55,7 +55,7 @@ def expand(value: object, where: str) -> object:
         name = match.group(1)
         if name not in os.environ:
             raise SettingsError(
-                f"{where} reads ${{{name}}}, which is not set: export it (make .env writes it into .env), "
+                f"{where} reads {match.group(0)}, which is not set: export it (make .env writes it into .env), "
                 "or run `make events`, which passes it from .env"
             )
         return os.environ[name]
@@ -188,7 +188,8 @@ def is_closed(connection) -> bool:
     aiormq connection closed (`connection.connection`; in 8 it is `connection.transport.connection`)."""
     if connection.is_closed:
         return True
-    amqp = getattr(getattr(connection, "transport", None), "connection", None) or getattr(connection, "connection", None)
+    transport = getattr(connection, "transport", None)
+    amqp = getattr(transport, "connection", None) or getattr(connection, "connection", None)
     return amqp is None or bool(amqp.is_closed)
 
 
