@@ -202,7 +202,9 @@ def test_broker_gone_rasa_answers_and_the_events_come_after_it_is_back(stack):
     assert all(body in probe_events for body in probe_bodies)
     doubled = len(probe_bodies) - len({json.dumps(body, sort_keys=True) for body in probe_bodies})
     in_order = probe_bodies == [event for event in probe_events if event in probe_bodies]
-    print(f"probe: {len(probe_events)} events, {len(probe_bodies)} arrived, {doubled} doubled, in order: {in_order}")
+    missing = [index for index, event in enumerate(probe_events) if event not in probe_bodies]
+    print(f"probe: {len(probe_events)} events, {len(probe_bodies)} arrived, {doubled} doubled, in order: {in_order}, "
+          f"missing: {missing}, arrived: {[probe_events.index(body) for body in probe_bodies]}")  # fmt: skip
     after = f"after-{uuid.uuid4().hex[:8]}"
     stack.say(after, "hello")
     events = tracker(stack.rasa, after)["events"]
