@@ -51,6 +51,9 @@ def unselected(answers: dict) -> list[str]:
         paths += ["actions/forms.py", "tests/test_forms.py"]
     if not answers["duckling"]:
         paths += [f"{CLUSTER}/duckling-deployment.yaml", f"{CLUSTER}/duckling-service.yaml"]
+    if answers["event_broker"] != "rabbitmq":
+        paths += ["scripts/events_consumer.py"]
+        paths += [f"{CLUSTER}/rabbitmq-statefulset.yaml", f"{CLUSTER}/rabbitmq-service.yaml"]
     if not answers["kubernetes"]:
         paths.append("deploy")
     if not answers["web_chat"]:  # web/nginx.conf and tls.conf stay: the edge for the webhooks and HTTPS

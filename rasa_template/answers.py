@@ -134,7 +134,8 @@ def with_derived(answers: dict) -> dict:
         actions = ["action_server"] if result.get("custom_actions") is True else []
         shared = [store] if result["shared_store"] else []
         lock = ["lock-redis"] if result["lock_store"] == "lock-redis" else []
-        result["endpoint_services"] = actions + shared + lock
+        broker = ["rabbitmq"] if result.get("event_broker") == "rabbitmq" else []
+        result["endpoint_services"] = actions + shared + lock + broker
         duckling = ["duckling"] if result.get("duckling") is True else []
         result["rasa_depends_on"] = result["endpoint_services"] + duckling
     if isinstance(result.get("channels"), str):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Make sure the database servers the real-Rasa tests talk to answer on 127.0.0.1:
-# PostgreSQL on 5432 (trust auth for root) and Redis on 6379, and that the programs of the
-# browser and Docker tiers are installed. Uses running servers when they
+# Make sure the servers the real-Rasa tests talk to answer on 127.0.0.1:
+# PostgreSQL on 5432 (trust auth for root), Redis on 6379 and RabbitMQ on 5672 (guest/guest, which
+# RabbitMQ allows from loopback only), and that the programs of the browser and Docker tiers are installed. Uses running servers when they
 # answer; otherwise installs Debian's packages and starts them.
 #   scripts/services.sh            # idempotent; prints what it did
 set -euo pipefail
@@ -20,6 +20,8 @@ need_apt() {
 }
 
 postgres_up() { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }
+# bash's /dev/tcp: a listener on 5672 (rabbitmq-diagnostics would start an Erlang VM each time).
+rabbitmq_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
 redis_up() { command -v redis-cli >/dev/null && [[ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" == PONG ]]; }
 
 if postgres_up; then
@@ -55,6 +57,24 @@ else
   done
   redis_up || {
     echo "services: Redis did not start (see /var/log/redis/ci.log)" >&2
+    exit 1
+  }
+fi
+
+if rabbitmq_up; then
+  log "RabbitMQ answers on 127.0.0.1:5672"
+else
+  command -v rabbitmq-server >/dev/null || need_apt rabbitmq-server
+  log "starting RabbitMQ"
+  mkdir -p /var/log/rabbitmq && chown rabbitmq: /var/log/rabbitmq
+  # Debian's wrapper runs it as the rabbitmq user; loopback only, the default guest user.
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=5672 rabbitmq-server -detached
+  for _ in $(seq 60); do
+    rabbitmq_up && break
+    sleep 1
+  done
+  rabbitmq_up || {
+    echo "services: RabbitMQ did not start (see /var/log/rabbitmq)" >&2
     exit 1
   }
 fi

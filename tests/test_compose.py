@@ -21,6 +21,7 @@ VALID = baked_combinations()
 WITH_REDIS = [a for a in VALID if a["tracker_store"] == "redis"]
 WITH_MONGO_EXPRESS = [a for a in VALID if a["mongo_express"]]
 WITH_DUCKLING = [a for a in VALID if a["duckling"]]
+WITH_BROKER = [a for a in VALID if a["event_broker"] == "rabbitmq"]
 DOCKER_COMPOSE = Path(sys.executable).parent / "docker-compose"
 COMPOSE_SCHEMA = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
 
@@ -33,6 +34,7 @@ PINNED_IMAGES = {
     "mongo-express": PINS["images"]["mongo_express"],
     "web": PINS["images"]["nginx"],
     "duckling": PINS["images"]["duckling"],
+    "rabbitmq": PINS["images"]["rabbitmq"],
 }
 # Named volume -> (service, mount point), per tracker store.
 DATABASE_VOLUMES = {
@@ -52,6 +54,7 @@ SECRET_WIRING = {
     "redis": {"REDISCLI_AUTH": "REDIS_PASSWORD"},
     "mongo": {"MONGO_INITDB_ROOT_USERNAME": "MONGO_USER", "MONGO_INITDB_ROOT_PASSWORD": "MONGO_PASSWORD"},
     "mongo-express": {"ME_CONFIG_BASICAUTH_PASSWORD": "MONGO_EXPRESS_PASSWORD"},
+    "rabbitmq": {"RABBITMQ_DEFAULT_USER": "RABBITMQ_USER", "RABBITMQ_DEFAULT_PASS": "RABBITMQ_PASSWORD"},
 }
 
 
@@ -117,17 +120,22 @@ class Composed:
         expected.add("web")  # nginx: the chat page (web_chat) and the edge of every bot
         if self.answers["duckling"]:
             expected.add("duckling")
+        if self.answers["event_broker"] == "rabbitmq":
+            expected.add("rabbitmq")
         return expected
 
     def expected_named_volumes(self) -> dict[str, tuple[str, str]]:
         """{volume: (service, mount point)}."""
         store = self.answers["tracker_store"]
+        volumes = {}
         if store in DATABASE_VOLUMES:
             volume, service, target = DATABASE_VOLUMES[store]
-            return {volume: (service, target)}
+            volumes[volume] = (service, target)
         if store in STATE_STORES:
-            return {"rasa-state": ("rasa", "/app/state")}
-        return {}
+            volumes["rasa-state"] = ("rasa", "/app/state")
+        if self.answers["event_broker"] == "rabbitmq":
+            volumes["rabbitmq-data"] = ("rabbitmq", "/var/lib/rabbitmq")
+        return volumes
 
 
 def named_mounts(service: dict) -> dict[str, str]:
@@ -228,6 +236,52 @@ def test_duckling_is_internal_and_rasa_finds_it_through_the_environment(composed
     pipeline = composed.bot.yaml("config/config.yml")["pipeline"]
     (extractor,) = [c for c in pipeline if c["name"] == "DucklingEntityExtractor"]
     assert extractor["url"] == "http://localhost:8000"
+
+
+@over(WITH_BROKER)
+def test_rabbitmq_is_internal_and_rasa_publishes_to_it_with_the_login_of_env(composed):
+    """The broker publishes no port; its node name stays when the container is recreated (RabbitMQ
+    keeps its data under rabbit@<hostname>); Rasa's endpoints.yml names it and reads the login that
+    RabbitMQ creates from .env. That the image starts and answers its healthcheck is not proven here
+    (no registry: the real tier runs Debian's RabbitMQ)."""
+    rabbitmq = composed.services["rabbitmq"]
+    assert "ports" not in rabbitmq and rabbitmq["expose"] == ["5672"]
+    assert rabbitmq["hostname"] == "rabbitmq"
+    assert rabbitmq["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q", "check_port_connectivity"]
+    broker = composed.bot.yaml("config/endpoints.yml")["event_broker"]
+    assert broker["type"] == "pika" and broker["url"] == "rabbitmq" and broker["port"] == 5672
+    assert (broker["username"], broker["password"]) == ("${RABBITMQ_USER}", "${RABBITMQ_PASSWORD}")
+    environment = composed.services["rasa"]["environment"]
+    assert (
+        environment["RABBITMQ_USER"]
+        == rabbitmq["environment"]["RABBITMQ_DEFAULT_USER"]
+        == composed.env["RABBITMQ_USER"]
+    )
+    assert environment["RABBITMQ_PASSWORD"] == rabbitmq["environment"]["RABBITMQ_DEFAULT_PASS"]
+    assert "RABBITMQ_PASSWORD" in composed.secret_keys
+
+
+@over(WITH_BROKER)
+def test_the_events_consumer_runs_only_in_its_profile_with_the_bot_s_files(composed):
+    """`make events` runs the `events` service: the Rasa image (aio-pika), the bot's consumer and
+    endpoints.yml, reports/ of the bot folder; `make up` leaves it out (no profile given)."""
+    assert "events" not in composed.services
+    proc = compose_config(composed.bot.path, "--profile=events")
+    assert proc.returncode == 0, proc.stderr
+    events = json.loads(proc.stdout)["services"]["events"]
+    assert events["profiles"] == ["events"] and events["image"] == f"{composed.bot.path.name}-rasa:latest"
+    assert events["entrypoint"] == ["python", "/app/scripts/events_consumer.py"]
+    assert events["command"] == ["--output", "reports/events.jsonl"]
+    bot = str(composed.bot.path)
+    mounts = {(m["source"], m["target"], m.get("read_only", False)) for m in events["volumes"]}
+    assert mounts == {(f"{bot}/scripts/events_consumer.py", "/app/scripts/events_consumer.py", True),
+                      (f"{bot}/config", "/app/config", True), (f"{bot}/reports", "/app/reports", False)}  # fmt: skip
+    assert "ports" not in events
+    assert events["depends_on"] == {"rabbitmq": {"condition": "service_healthy", "required": True}}
+    assert {events["environment"][key] for key in ("RABBITMQ_USER", "RABBITMQ_PASSWORD")} == {
+        composed.env["RABBITMQ_USER"], composed.env["RABBITMQ_PASSWORD"]}  # fmt: skip
+    makefile = composed.bot.text("Makefile")
+    assert '$(COMPOSE) run --rm --user "$$(id -u):$$(id -g)" events' in makefile
 
 
 def test_every_service_has_a_healthcheck_and_restarts(composed):

@@ -124,6 +124,8 @@ def test_choice_outside_the_list_is_refused_by_cookiecutter(tmp_path):
         ({"tracker_store": "MONGO"}, "tracker_store='MONGO' is not one of the choices: answer sqlite | in_memory"),
         ({"rasa_version": "3.7"}, "rasa_version='3.7' is not one of the choices: answer 3.6 | 2.8."),
         ({"rasa_version": 3.6}, "rasa_version=3.6 is not one of the choices"),
+        # Kafka is not offered: no Kafka server runs where the template is tested.
+        ({"event_broker": "kafka"}, "event_broker='kafka' is not one of the choices: answer none | rabbitmq."),
         ({"custom_actions": "maybe"}, "custom_actions='maybe' is not a yes/no answer"),
         ({"kubernetes": 2}, "kubernetes=2 is not a yes/no answer"),
         ({"project_name": ["a"]}, "project_name=['a'] must be text"),

@@ -190,6 +190,8 @@ def test_kustomize_builds_base_and_production(cluster):
         expected |= {("Deployment", "web"), ("Service", "web")}
     if cluster.answers["duckling"]:
         expected |= {("Deployment", "duckling"), ("Service", "duckling")}
+    if cluster.answers["event_broker"] == "rabbitmq":
+        expected |= {("StatefulSet", "rabbitmq"), ("Service", "rabbitmq")}
     config_map = cluster.generated("ConfigMap", "rasa-config")["metadata"]["name"]
     secret = cluster.generated("Secret", "rasa-secrets")["metadata"]["name"]
     assert kinds == expected | {("ConfigMap", config_map), ("Secret", secret)}
@@ -288,6 +290,7 @@ def test_rasa_reads_config_from_the_configmap_and_secrets_from_the_secret(cluste
         | STORE_SECRETS[cluster.store]
         | ({"LOCK_REDIS_PASSWORD"} if cluster.store != "redis" else set())
         | ({"WEB_ALLOWED_ORIGINS"} if cluster.answers["web_chat"] else set())  # a setting in the same .env
+        | ({"RABBITMQ_USER", "RABBITMQ_PASSWORD"} if cluster.answers["event_broker"] == "rabbitmq" else set())
     )
     assert secret_refs(rasa) == {key: (secret, key) for key in expected}
 
@@ -391,6 +394,36 @@ def test_tracker_store_is_a_statefulset_with_a_volume_claim(cluster):
         assert env_sources(statefulset)["PGDATA"]["value"].startswith(STORE_DATA[store] + "/")
     if store == "redis":
         assert "requirepass $REDIS_PASSWORD" in main["args"][0] and "--appendonly yes" in main["args"][0]
+
+
+def test_rabbitmq_only_when_asked_a_statefulset_with_the_login_of_the_secret(cluster):
+    """The broker of the cluster's endpoints.yml: the Service `rabbitmq` (port 5672, headless, no
+    way in from outside), a volume for the durable queue, the user RabbitMQ creates from the Secret,
+    and Rasa reading the same keys for endpoints.yml's `${RABBITMQ_USER}` and `${RABBITMQ_PASSWORD}`."""
+    rasa_refs = secret_refs(cluster.get("Deployment", "rasa"))
+    if cluster.answers["event_broker"] != "rabbitmq":
+        assert "rabbitmq" not in cluster.names("StatefulSet") | cluster.names("Service")
+        assert "event_broker" not in cluster.cluster_endpoints() and "RABBITMQ_USER" not in rasa_refs
+        return
+    statefulset = cluster.get("StatefulSet", "rabbitmq")
+    main = container(statefulset)
+    assert main["image"] == PINS["images"]["rabbitmq"]
+    assert statefulset["spec"]["serviceName"] == "rabbitmq" and statefulset["spec"]["replicas"] == 1
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    assert {m["name"]: m["mountPath"] for m in main["volumeMounts"]} == {claim["metadata"]["name"]: "/var/lib/rabbitmq"}
+    assert [p["containerPort"] for p in main["ports"]] == [5672]
+    assert {name: ref[1] for name, ref in secret_refs(statefulset).items()} == {
+        "RABBITMQ_DEFAULT_USER": "RABBITMQ_USER", "RABBITMQ_DEFAULT_PASS": "RABBITMQ_PASSWORD"}  # fmt: skip
+    assert {rasa_refs[key][1] for key in ("RABBITMQ_USER", "RABBITMQ_PASSWORD")} == {
+        "RABBITMQ_USER",
+        "RABBITMQ_PASSWORD",
+    }
+    service = cluster.get("Service", "rabbitmq")
+    assert service["spec"]["clusterIP"] == "None"
+    assert service["spec"]["selector"] == statefulset["spec"]["selector"]["matchLabels"]
+    assert [p["port"] for p in service["spec"]["ports"]] == [5672]
+    broker = cluster.cluster_endpoints()["event_broker"]
+    assert (broker["url"], broker["port"], broker["type"]) == ("rabbitmq", 5672, "pika")
 
 
 def test_lock_redis_only_when_the_tracker_store_is_not_redis(cluster):

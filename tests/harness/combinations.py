@@ -23,12 +23,13 @@ CHOICES: dict[str, list] = {
 }
 DATABASE_STORES = {"postgres", "redis", "mongo"}
 # Prompts that change a few files only: the full product keeps their default (six languages, the
-# chat page and Duckling would multiply it by 24); secondary_combinations() bakes each of their other
+# chat page, Duckling and the event broker would multiply it by 48); secondary_combinations() bakes each of their other
 # values with every value of every other prompt.
 LANGUAGE = "language"
 DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
 SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, **{key: COOKIECUTTER_JSON[key] for key in ("web_chat", "duckling")}}
 SECONDARY["starter_skill"] = COOKIECUTTER_JSON["starter_skill"][0]
+SECONDARY["event_broker"] = COOKIECUTTER_JSON["event_broker"][0]
 SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
