@@ -275,7 +275,9 @@ class Handler(BaseHTTPRequestHandler):
         review = self.server.review
         if query.get("reload"):
             self.server.attempt(review.reload)
-        return self._send(HTTPStatus.OK, render(review))
+        page = render(review)
+        review.say("")  # a notice is shown once
+        return self._send(HTTPStatus.OK, page)
 
     def do_POST(self) -> None:
         origin = f"http://{self.headers.get('Host', '')}"
