@@ -70,22 +70,20 @@ def read_examples(path: Path, language: str = "en") -> list[tuple[str, str, bool
     return [(m.get("text"), m.get("intent"), bool(m.get("entities"))) for m in data.training_examples]
 
 
-def nlu_files(root: Path) -> list[Path]:
-    """The NLU files of data/, as Rasa finds them (rasa.shared.data.is_nlu_file)."""
-    _rasa_loader()
-    import rasa.shared.data
-
-    found = rasa.shared.data.get_data_files([str(root / "data")], rasa.shared.data.is_nlu_file)
-    return [Path(path) for path in sorted(found)]
-
-
 def known_examples(root: Path) -> dict[str, str]:
-    """same_text(example) -> its intent, for every example of data/ as Rasa reads it."""
+    """same_text(example) -> its intent, for every NLU example of the bot: the checker's reading of
+    data/ (YAML and Markdown, no Rasa needed), entity annotations replaced by their text as Rasa does.
+    plain_text reads the first 5,000 characters: compare a message as same_text(plain_text(message))."""
     known: dict[str, str] = {}
-    for path in nlu_files(root):
-        for text, intent, _ in read_examples(path):
-            known.setdefault(same_text(text), intent)
+    for intent, examples in check_bot.load_bot(root).examples.items():
+        for example in examples:
+            known.setdefault(same_text(bot_files.plain_text(example)), intent)
     return known
+
+
+def example_key(message: str) -> str:
+    """A message as known_examples keys it."""
+    return same_text(bot_files.plain_text(message))
 
 
 # --- where the line goes ------------------------------------------------------------------------
@@ -289,7 +287,7 @@ def add_example(root: Path, intent: str, text: str) -> Added:
     why = unwritable(text, markdown)
     if why:
         raise Refused(f"not written: {why}")
-    owner = known_examples(root).get(same_text(text))
+    owner = known_examples(root).get(example_key(text))
     if owner == intent:
         return Added(root / "data", False, f"already an example of '{intent}'")
     if owner:

@@ -29,6 +29,7 @@ import ipaddress
 import json
 import sys
 import urllib.parse
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -72,7 +73,7 @@ class Candidate:
 
 
 def message_id(text: str) -> str:
-    return hashlib.sha256(nlu_writer.same_text(text).encode()).hexdigest()[:16]
+    return hashlib.sha256(nlu_writer.example_key(text).encode()).hexdigest()[:16]
 
 
 def bind_address(host: str, container: bool) -> str:
@@ -117,7 +118,7 @@ class Review:
         found = set()
         for line in lines:
             try:
-                found.add(nlu_writer.same_text(json.loads(line)["text"]))
+                found.add(nlu_writer.example_key(json.loads(line)["text"]))
             except (ValueError, KeyError, TypeError):
                 continue  # a line edited by hand: skipped, kept
         return found
@@ -126,12 +127,10 @@ class Review:
         import insights
 
         known = set(nlu_writer.known_examples(self.root)) | self.ignored()
-        counts: dict[str, int] = {}
-        for turn in self.turns:
-            counts[nlu_writer.same_text(turn.text)] = counts.get(nlu_writer.same_text(turn.text), 0) + 1
+        counts = Counter(nlu_writer.example_key(turn.text) for turn in self.turns)
         found = []
         for turn in insights.worst_understood(self.turns, limit=len(self.turns) or 1):
-            key = nlu_writer.same_text(turn.text)
+            key = nlu_writer.example_key(turn.text)
             if key and key not in known:
                 found.append(Candidate(message_id(turn.text), turn, counts[key]))
             if len(found) >= self.limit:
