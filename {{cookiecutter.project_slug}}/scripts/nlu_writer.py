@@ -5,7 +5,8 @@ The file is edited as text: one line goes in after the intent's last example, so
 and layout stay as they were. Before the file is replaced, Rasa's own reader reads the new file
 (in a temporary folder): it must give back the old examples plus exactly this text, with no
 entity, else the write is refused with what Rasa would have read. After the write the bot checker
-runs; a new problem puts the old file back, byte for byte, and refuses with the checker's message.
+runs; a new error puts the old file back, byte for byte, and refuses with the checker's message (a
+new warning, such as "few examples" for an intent's first one, is reported and the example kept).
 Nothing is written outside data/.
 
 Needs PyYAML, and Rasa (the bot's venv) for reading the data back.
@@ -263,9 +264,9 @@ def _replace(path: Path, content: str | None) -> None:
     os.replace(temporary, path)
 
 
-def _problems(root: Path) -> dict[tuple[str, str, str], str]:
+def _problems(root: Path) -> dict[tuple[str, str, str], check_bot.Problem]:
     """The checker's problems, keyed without their line (an added line moves the lines below it)."""
-    return {(p.rule, p.file, p.what): str(p) for p in check_bot.check_bot(root)}
+    return {(p.rule, p.file, p.what): p for p in check_bot.check_bot(root)}
 
 
 def uses_markdown(root: Path) -> bool:
@@ -298,10 +299,9 @@ def add_example(root: Path, intent: str, text: str) -> Added:
     _read_back(path, old, new, intent, text)
     before = _problems(root)
     _replace(path, new)
-    after = _problems(root)
-    new_problems = [message for key, message in after.items() if key not in before]
-    if new_problems:
+    added = [problem for key, problem in _problems(root).items() if key not in before]
+    if check_bot.errors(added):
         _replace(path, old)
-        raise Refused("not written: the checker refused it:\n" + "\n".join(new_problems))
-    relative = path.relative_to(root).as_posix()
-    return Added(path, True, f"added to '{intent}' in {relative}")
+        raise Refused("not written: the checker refused it:\n" + "\n".join(map(str, check_bot.errors(added))))
+    advice = "".join(f"\n{problem}" for problem in added)  # warnings: the example is still right
+    return Added(path, True, f"added to '{intent}' in {path.relative_to(root).as_posix()}{advice}")
