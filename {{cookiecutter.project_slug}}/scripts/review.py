@@ -221,7 +221,7 @@ def render(review: Review) -> str:
     empty = "" if candidates else "<p>Nothing to review: every message is an example or ignored.</p>"
     reload = f'<a href="/?token={_e(urllib.parse.quote(review.token))}&amp;reload=1">read the conversations again</a>'
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="same-origin">'
         f"<title>Review: teach the bot</title><style>{STYLE}</style></head><body>"
         f"<h1>Messages the bot understood worst</h1>{notice}"
         f"<p>{len(candidates)} to review, from {len(review.turns)} user messages ({reload}).</p>"
@@ -240,11 +240,14 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # request lines hold the token
 
+    # Referrer-Policy "same-origin", not "no-referrer": with no-referrer a browser sends `Origin: null`
+    # on the page's own form posts, and the Origin check refuses them. Nothing on the page links out.
+
     def _send(self, status: HTTPStatus, body: str = "", location: str = "") -> None:
         data = body.encode("utf-8")
         self.send_response(status)
         for name, value in (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
-                            ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+                            ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
                             ("Cache-Control", "no-store"), ("Content-Type", "text/html; charset=utf-8"),
                             ("Content-Length", str(len(data)))):  # fmt: skip
             self.send_header(name, value)
