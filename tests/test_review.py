@@ -244,3 +244,26 @@ def test_known_examples_follow_rasa_normalisation(bake_once):
     known = nlu_writer.known_examples(bake_once().path)
     assert known[nlu_writer.example_key("HELLO   there")] == "greet"
     assert nlu_writer.example_key("[Paris](city) please") == nlu_writer.example_key("paris please")
+
+
+def test_a_file_that_cannot_be_read_is_said_on_the_page(page):
+    """A domain.yml broken by hand: one ERROR line on the page, no traceback, the server still up."""
+    server, bot = page
+    domain = bot / "domain.yml"
+    good = domain.read_text(encoding="utf-8")
+    domain.write_text("intents: [greet\n", encoding="utf-8")
+    status, _, text = ask(server, "GET", f"/?token={server.review.token}")
+    assert status == 200 and "ERROR: " in text and "Traceback" not in text, text
+    domain.write_text(good, encoding="utf-8")
+    status, _, text = ask(server, "GET", f"/?token={server.review.token}")
+    assert status == 200 and review.message_id(PLANTED) in listed_ids(text)
+
+
+def test_an_idle_connection_does_not_block_the_page(page):
+    """A browser opens connections before it needs them: the page answers meanwhile."""
+    import socket
+
+    server, _ = page
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10):
+        status, _, _ = ask(server, "GET", f"/?token={server.review.token}")
+    assert status == 200

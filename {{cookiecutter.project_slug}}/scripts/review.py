@@ -28,12 +28,13 @@ import html
 import ipaddress
 import json
 import sys
+import threading
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -236,6 +237,7 @@ class Handler(BaseHTTPRequestHandler):
     server: ReviewServer
     server_version = "review"
     sys_version = ""
+    timeout = 60  # seconds a connection may stay silent
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # request lines hold the token
@@ -274,12 +276,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._refuse(HTTPStatus.NOT_FOUND, "Not here.")
         if not self._token_ok(query.get("token", "")):
             return self._refuse(HTTPStatus.FORBIDDEN, "Open the page with the token make review printed.")
-        review = self.server.review
-        if query.get("reload"):
-            self.server.attempt(review.reload)
-        page = render(review)
-        review.say("")  # a notice is shown once
-        return self._send(HTTPStatus.OK, page)
+        return self._send(HTTPStatus.OK, self.server.page(reload=bool(query.get("reload"))))
 
     def do_POST(self) -> None:
         origin = f"http://{self.headers.get('Host', '')}"
@@ -299,21 +296,38 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(HTTPStatus.SEE_OTHER, "", location)
 
 
-class ReviewServer(HTTPServer):
-    """One request at a time (HTTP/1.0, no keep-alive): two labels never write at once."""
+class ReviewServer(ThreadingHTTPServer):
+    """A thread per connection (a browser's idle preconnection must not block the page), one step
+    at a time on the state: two labels never write at once."""
+
+    daemon_threads = True
 
     def __init__(self, review: Review, host: str, port: int) -> None:
         super().__init__((host, port), Handler)
         self.review, self.port = review, self.server_address[1]
+        self.lock = threading.Lock()
 
     def attempt(self, step: Callable[[], None]) -> None:
-        """Run a step; a problem the user can fix becomes the page's notice."""
-        try:
-            step()
-        except (ReviewError, nlu_writer.Refused, OSError) as error:
-            self.review.say(f"ERROR: {error}", True)
-        except Exception as error:  # insights.InsightsError (the store), Rasa's readers
-            self.review.say(f"ERROR: {' '.join(str(error).split())[:300] or type(error).__name__}", True)
+        """Run a step; a problem the user can fix becomes the page's notice, never a traceback."""
+        with self.lock:
+            try:
+                step()
+            except (ReviewError, nlu_writer.Refused, OSError) as error:
+                self.review.say(f"ERROR: {error}", True)
+            except Exception as error:  # insights.InsightsError (the store), Rasa's reader, a broken domain
+                self.review.say(f"ERROR: {' '.join(str(error).split())[:300] or type(error).__name__}", True)
+
+    def page(self, reload: bool = False) -> str:
+        """The page; its notice is shown once. A file that cannot be read is said on the page."""
+        if reload:
+            self.attempt(self.review.reload)
+        pages: list[str] = []
+        self.attempt(lambda: pages.append(render(self.review)))
+        with self.lock:
+            if not pages:  # render failed: its reason is the notice
+                pages.append(f"<!doctype html><title>Review</title><p>{_e(self.review.notice)}</p>")
+            self.review.say("")
+        return pages[0]
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/?token={urllib.parse.quote(self.review.token)}"
