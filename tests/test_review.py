@@ -267,3 +267,12 @@ def test_an_idle_connection_does_not_block_the_page(page):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10):
         status, _, _ = ask(server, "GET", f"/?token={server.review.token}")
     assert status == 200
+
+
+def test_make_dev_sees_one_save_of_the_data_file():
+    """The writer replaces the file by renaming a temporary file over it: make dev's watcher (dev.RETRAIN)
+    must cover the file and not the temporary name."""
+    import dev
+
+    assert dev.RETRAIN.covers("data/nlu.yml") and dev.RETRAIN.covers("data/nlu.md")
+    assert not dev.RETRAIN.covers(f"data/.nlu.yml{nlu_writer.TEMPORARY_SUFFIX}")

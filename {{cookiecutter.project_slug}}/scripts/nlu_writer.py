@@ -31,6 +31,7 @@ import yaml
 UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 MARKDOWN_HAZARDS = (("<!--", "opens an HTML comment"), ("-->", "closes an HTML comment"))
 MARKDOWN_HEADING = re.compile(r"##\s*(.+?):(.+)")  # Rasa 2's Markdown reader takes such a line for a section
+TEMPORARY_SUFFIX = ".review-tmp"  # no .yml or .md: make dev's watcher sees only the final file
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 
 
@@ -257,7 +258,7 @@ def _replace(path: Path, content: str | None) -> None:
     if content is None:
         path.unlink()
         return
-    temporary = path.with_name(f".{path.name}.review-tmp")
+    temporary = path.with_name(f".{path.name}{TEMPORARY_SUFFIX}")
     temporary.write_bytes(content.encode("utf-8"))
     if path.exists():
         os.chmod(temporary, path.stat().st_mode & 0o7777)
