@@ -24,6 +24,7 @@ import review
 
 PLANTED = "wobble snorkel plink"  # no example of any intent
 HOSTILE = '<img src=x onerror="window.__pwned=1"> مرحبا \u202eevil'
+BUTTON = "/mood_happy"  # a button's payload: Rasa's NLU never reads it
 KNOWN = "Hello  THERE"  # `hello there` is a greet example: the same words, whatever the case and spacing
 
 
@@ -44,6 +45,7 @@ def write_events(path: Path) -> None:
         user("b", 4.0, HOSTILE, "nlu_fallback", 0.2),
         user("b", 5.0, KNOWN, "goodbye", 0.4),
         user("c", 6.0, "two\nlines", "greet", 0.35),
+        user("c", 7.0, BUTTON, "mood_happy", 1.0),
     ]
     path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
 
@@ -101,6 +103,7 @@ def test_the_page_lists_the_worst_understood_messages_and_escapes_them(page):
     assert status == 200, text
     assert review.message_id(PLANTED) in listed_ids(text)
     assert review.message_id(KNOWN) not in listed_ids(text), "an example of the training data was offered"
+    assert review.message_id(BUTTON) not in listed_ids(text), "a button's /intent payload was offered"
     assert "<img" not in text and "&lt;img src=x onerror=" in text, "user text must be shown as text"
     assert "user: hello\nbot: Hi, how is it going?" in text, "the lines before the message"
     assert "mood_unhappy (0.31)" in text

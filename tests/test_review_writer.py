@@ -43,6 +43,7 @@ REFUSED = {
     "book [Paris](city) now": "entity annotation",
     'book [Paris]{"entity": "city"} now': "entity annotation",
     "   ": "empty",
+    "/greet": "names an intent",
 }
 MARKDOWN_REFUSED = {"a <!-- comment": "HTML comment", "see ## intent: x": "heading", "tab\there": "could not read"}
 

@@ -31,6 +31,7 @@ import yaml
 UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 MARKDOWN_HAZARDS = (("<!--", "opens an HTML comment"), ("-->", "closes an HTML comment"))
 MARKDOWN_HEADING = re.compile(r"##\s*(.+?):(.+)")  # Rasa 2's Markdown reader takes such a line for a section
+INTENT_PREFIX = "/"  # `/greet`: Rasa takes the intent from the text and skips the NLU pipeline
 TEMPORARY_SUFFIX = ".review-tmp"  # no .yml or .md: make dev's watcher sees only the final file
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*")
 
@@ -95,6 +96,8 @@ def unwritable(text: str, markdown: bool) -> str | None:
     """Why Rasa could not read this text back as it is, or None."""
     if not text:
         return "the message is empty"
+    if text.startswith(INTENT_PREFIX):
+        return f"a message that starts with '{INTENT_PREFIX}' names an intent (a button's payload): no NLU reads it"
     if len(text.splitlines()) > 1:
         return "it has a line break, and each example is one line"
     if UNPRINTABLE.search(text):

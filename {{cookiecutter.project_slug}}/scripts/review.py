@@ -6,8 +6,9 @@
 
 It reads the stored conversations as `make insights` does (scripts/insights.py), and lists the
 worst-understood messages with the lines before them and what Rasa made of them, minus those that
-are NLU examples already (any intent) and those ignored before. For each: the right intent (then
-"Teach"), "Out of scope" (an example of the domain's `out_of_scope` intent) or "Ignore".
+are NLU examples already (any intent), those ignored before and buttons' `/intent` payloads. For
+each: the right intent (then "Teach"), "Out of scope" (an example of the domain's `out_of_scope`
+intent) or "Ignore".
 scripts/nlu_writer.py writes the example into data/ and the checker runs after it. Ignored
 messages go to .review/ignored.jsonl, never into data/.
 
@@ -132,7 +133,7 @@ class Review:
         found = []
         for turn in insights.worst_understood(self.turns, limit=len(self.turns) or 1):
             key = nlu_writer.example_key(turn.text)
-            if key and key not in known:
+            if key and key not in known and not turn.text.startswith(nlu_writer.INTENT_PREFIX):
                 found.append(Candidate(message_id(turn.text), turn, counts[key]))
             if len(found) >= self.limit:
                 break
@@ -376,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # ReviewError, insights.InsightsError: one line each
         print(f"ERROR: {' '.join(str(error).split())[:300]}", file=sys.stderr)
         return 1
-    print(f"Review page: {server.url()}\n{len(review.turns)} user messages read. Ctrl-C stops it.", flush=True)
+    read = f"{len(review.turns)} user message{'' if len(review.turns) == 1 else 's'}"
+    print(f"Review page: {server.url()}\n{read} read. Ctrl-C stops it.", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
