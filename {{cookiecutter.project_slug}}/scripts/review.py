@@ -189,7 +189,7 @@ def _meta(candidate: Candidate) -> str:
     confidence = "no confidence" if turn.confidence is None else f"{turn.confidence:.2f}"
     parts = [f"Rasa: {turn.intent or 'no intent'} ({confidence})"] + (["fallback"] if turn.fallback else [])
     day = datetime.fromtimestamp(turn.timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
-    parts.append(f"said {candidate.count} time{'s' if candidate.count > 1 else ''}, last seen {day}")
+    parts.append(f"said {candidate.count} time{'s' if candidate.count > 1 else ''}, this one on {day}")
     return " · ".join(parts)
 
 
