@@ -88,6 +88,8 @@ def test_a_misunderstood_message_is_taught_in_two_clicks(browser, tmp_path_facto
             item = f"m-{review.message_id(UNSEEN_GREETING)}"
             message = wait_for(browser, lambda d: d.find_elements(By.ID, item), "the planted message")[0]
             assert UNSEEN_GREETING in message.text and "user: hello" in message.text, message.text
+            # The page's one <style> passes its Content-Security-Policy (its hash); a blocked one leaves 16px.
+            assert message.find_element(By.CSS_SELECTOR, "p.text").value_of_css_property("font-size") == "17.6px"
             message.find_element(By.XPATH, ".//label[normalize-space()='greet']").click()  # click 1
             message.find_element(By.XPATH, ".//button[@value='teach']").click()  # click 2
             notice = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"), "the notice")[0]
