@@ -247,12 +247,13 @@ def _read_back(path: Path, old: str | None, new: str, intent: str, text: str) ->
             now = Counter(read_examples(after))
         except Refused:
             raise
-        except Exception as error:
-            raise Refused(f"Rasa could not read {path.name} with it: {str(error).splitlines()[0][:300]}") from error
+        except Exception as error:  # Rasa's reader failed on the new file: its first line says why
+            why = (str(error).splitlines() or [type(error).__name__])[0][:300]
+            raise Refused(f"not written: Rasa could not read {path.name} with it: {why}") from error
     added, lost = now - was, was - now
     if added != Counter({(text, intent, False): 1}) or lost:
         read = ", ".join(repr(t[:80]) + (" with an entity" if entities else "") for t, _, entities in added)
-        raise Refused(f"Rasa would read it back as {read or 'nothing'}, not as the message: write it by hand")
+        raise Refused(f"not written: Rasa would read it back as {read or 'nothing'}, not as the message")
 
 
 def _replace(path: Path, content: str | None) -> None:
@@ -262,10 +263,14 @@ def _replace(path: Path, content: str | None) -> None:
         path.unlink()
         return
     temporary = path.with_name(f".{path.name}{TEMPORARY_SUFFIX}")
-    temporary.write_bytes(content.encode("utf-8"))
-    if path.exists():
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(content.encode("utf-8"))
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():  # the write failed (a full disk): the file itself is untouched
+            temporary.unlink()
 
 
 def _problems(root: Path) -> dict[tuple[str, str, str], check_bot.Problem]:
