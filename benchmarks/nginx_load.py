@@ -187,11 +187,12 @@ def load_table(result: dict) -> str:
         for users, runs in points.items():
             numbers = [key for key, value in runs[0].items() if isinstance(value, float | int)]
             med = {key: statistics.median(r[key] for r in runs) for key in numbers}
+            loads = [r["load_avg"][0] for r in runs]  # 1-minute load average at the end of each run
             rows.append(
                 f"| {name} | {users} | {med['requests_per_s']:g} | {med['p50_s']:g} / {med['p95_s']:g} / "
                 f"{med['p99_s']:g} | {sum(r['errors'] for r in runs)} | {sum(r['events_lost'] for r in runs)} | "
-                f"{med['rasa_memory_mib']:g} |"
+                f"{med['rasa_memory_mib']:g} | {min(loads):g}–{max(loads):g} |"
             )
     head = ["setup (store-replicas)", "users", "requests/s", "p50 / p95 / p99 (s)", "errors (all runs)",
-            "events lost (all runs)", "Rasa memory (MiB)"]  # fmt: skip
+            "events lost (all runs)", "Rasa memory (MiB)", "load average"]  # fmt: skip
     return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *rows])
