@@ -16,7 +16,6 @@ model ever changes its mind, the test says so before comparing any figure.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import time
@@ -29,7 +28,7 @@ import pytest
 
 import rasa_http
 import smoke_test
-from harness import mongo, rasa_cli, stores, venvs
+from harness import rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
 from harness.processes import free_port
 from harness.rasa_servers import rasa_server
@@ -70,35 +69,6 @@ def bot_for(store_kind: str, workdir: Path, line: str = "3.6") -> RasaProject:
         return prepare(answers, workdir / f"{line}-{store_kind}")
     except venvs.ToolchainUnavailable as exc:
         venvs.unavailable(exc)
-
-
-@contextlib.contextmanager
-def local_store(bot: RasaProject, workdir: Path):
-    """The bot's store on 127.0.0.1, empty at the start (a new database, db index or folder)."""
-    kind = bot.answers["tracker_store"]
-    store = stores.Store(kind=kind, bot=bot, redis_db=REDIS_DB)
-    if kind == "postgres":
-        store.postgres_db = stores.create_postgres_db(f"rasa_insights_{uuid.uuid4().hex[:12]}")
-        try:
-            yield store
-        finally:
-            stores.drop_postgres_db(store.postgres_db)
-    elif kind == "redis":
-        stores.delete_redis_keys(REDIS_DB, "tracker:*")
-        try:
-            yield store
-        finally:
-            stores.delete_redis_keys(REDIS_DB, "tracker:*")
-    elif kind == "mongo":
-        try:
-            mongo.mongoeco_venv()
-        except venvs.ToolchainUnavailable as exc:
-            venvs.unavailable(exc)
-        with mongo.mongo_emulator(workdir) as store.mongo:
-            print(f"tracker store: the mongoeco wire-protocol EMULATOR at {store.mongo.url}, not a real MongoDB")
-            yield store
-    else:
-        yield store
 
 
 def parse(server, text: str) -> dict:
@@ -177,7 +147,7 @@ def run_insights(bot: RasaProject, endpoints: Path, env: dict, *args: str) -> ra
 def test_report_figures_equal_the_conversations_held(line, store_kind, workdir, tmp_path):
     bot = bot_for(store_kind, workdir, line)
     model = rasa_cli.train(bot, workdir / "models")  # one training: every store's bot has the same data
-    with local_store(bot, tmp_path) as store:
+    with stores.fresh_store(bot, tmp_path, redis_db=REDIS_DB, name="insights") as store:
         endpoints, env = stores.local_endpoints(bot, store, lock_db=LOCK_DB)
         with rasa_server(bot, model, endpoints, env=env) as server:
             turns, confidences, times = hold_conversations(server, bot)

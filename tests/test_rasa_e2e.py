@@ -29,7 +29,7 @@ import pytest
 import check_bot
 import rasa_http
 import smoke_test
-from harness import mongo, rasa_cli, stores, venvs
+from harness import rasa_cli, stores, venvs
 from harness.bots import RasaProject, prepare
 from harness.combinations import CHOICES, pairwise, runs_real_rasa_here, valid_combinations
 from harness.processes import Service
@@ -132,30 +132,6 @@ def e2e(tmp_path_factory) -> Session:
     return Session(tmp_path_factory.mktemp("rasa-e2e"))
 
 
-@contextlib.contextmanager
-def local_store(bot: RasaProject, workdir):
-    """The bot's tracker store on 127.0.0.1: a fresh PostgreSQL database, a Redis db index, a
-    Mongo emulator, or a file in the bot folder; cleaned up afterwards."""
-    kind = bot.answers["tracker_store"]
-    store = stores.Store(kind=kind, bot=bot, redis_db=REDIS_DB)
-    if kind == "postgres":
-        store.postgres_db = stores.create_postgres_db(f"rasa_e2e_{uuid.uuid4().hex[:12]}")
-        try:
-            yield store
-        finally:
-            stores.drop_postgres_db(store.postgres_db)
-    elif kind == "mongo":
-        try:
-            mongo.mongoeco_venv()  # built once; needs Python 3.13
-        except venvs.ToolchainUnavailable as exc:
-            venvs.unavailable(exc)
-        with mongo.mongo_emulator(workdir) as store.mongo:
-            print(f"tracker store: the mongoeco wire-protocol EMULATOR at {store.mongo.url}, not a real MongoDB")
-            yield store
-    else:
-        yield store
-
-
 # --- the combinations -------------------------------------------------------------------------
 
 
@@ -228,7 +204,7 @@ def test_conversations_and_persistence(e2e, answers, tmp_path, monkeypatch):
     sender = f"e2e-{uuid.uuid4().hex[:12]}"
     messages = ["hello", "very sad"]
     with contextlib.ExitStack() as stack:
-        store = stack.enter_context(local_store(bot, tmp_path))
+        store = stack.enter_context(stores.fresh_store(bot, tmp_path, redis_db=REDIS_DB, name="e2e"))
         if store.kind == "redis":
             stack.callback(stores.delete_redis_keys, REDIS_DB, f"tracker:{sender}", "tracker:smoke-*")
         actions = stack.enter_context(action_server(bot)) if answers["custom_actions"] else None

@@ -7,12 +7,14 @@ import json
 import re
 import sqlite3
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import yaml
 
+from harness import mongo, venvs
 from harness.bots import RasaProject
 from harness.mongo import MongoEmulator
 from harness.processes import LOCAL
@@ -152,3 +154,34 @@ def delete_redis_keys(db: int, *patterns: str) -> None:
                               check=False).stdout.split()  # fmt: skip
         if keys:
             subprocess.run([*cli, "DEL", *keys], capture_output=True, timeout=30, check=False)
+
+
+@contextlib.contextmanager
+def fresh_store(bot: RasaProject, workdir: Path, *, redis_db: int, name: str):
+    """The bot's tracker store on 127.0.0.1, empty at the start: a new PostgreSQL database
+    (rasa_<name>_<random>), db index `redis_db` without trackers, the Mongo emulator, or a file in
+    the bot folder; cleaned up afterwards."""
+    kind = bot.answers["tracker_store"]
+    store = Store(kind=kind, bot=bot, redis_db=redis_db)
+    if kind == "postgres":
+        store.postgres_db = create_postgres_db(f"rasa_{name}_{uuid.uuid4().hex[:12]}")
+        try:
+            yield store
+        finally:
+            drop_postgres_db(store.postgres_db)
+    elif kind == "redis":
+        delete_redis_keys(redis_db, "tracker:*")
+        try:
+            yield store
+        finally:
+            delete_redis_keys(redis_db, "tracker:*")
+    elif kind == "mongo":
+        try:
+            mongo.mongoeco_venv()  # built once; needs Python 3.13
+        except venvs.ToolchainUnavailable as exc:
+            venvs.unavailable(exc)
+        with mongo.mongo_emulator(workdir) as store.mongo:
+            print(f"tracker store: the mongoeco wire-protocol EMULATOR at {store.mongo.url}, not a real MongoDB")
+            yield store
+    else:
+        yield store
