@@ -397,4 +397,5 @@ if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.simplefilter("ignore")
     logging.basicConfig(level=logging.CRITICAL)
+    logging.captureWarnings(True)  # Rasa turns deprecation warnings on again when imported (as in insights.py)
     sys.exit(main())
