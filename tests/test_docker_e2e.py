@@ -32,6 +32,9 @@ each bot of BOTS, one after the other (they all publish port 5005):
 - the postgres bot with `make up REPLICAS=2`: two Rasa containers, one port each on 127.0.0.1
   (5005, 5006); through nginx, the smoke test's conversations and a dozen greetings are answered
   right, and Redis' MONITOR on lock-redis shows both replicas' addresses taking conversation locks;
+- the default bot's `make insights` (the report of its stored conversations, with charts) and
+  `make review` (the page on 127.0.0.1 with its token lists the smoke test's unknown message; 403
+  without the token; Ctrl-C removes its container), both in the Rasa image;
 - the default bot's production setup (`make up-prod`, a certificate of a CA the test makes, mounted
   as the README's "your own certificate"): only 80 and 443 public, the page and REST over HTTPS
   with HSTS, Chromium (the CA in its NSS database) chatting on https://bot.test/, HTTP
@@ -549,6 +552,34 @@ def replicas_work(bot: ComposeProject, up_env: dict) -> None:
     assert lockers == replicas, f"conversation locks taken from {lockers}, the replicas are {replicas}"
 
 
+def insights_and_review_work(bot: ComposeProject) -> None:
+    """`make insights` and `make review` in the Rasa image, on the default bot's SQLite store (in the
+    rasa-state volume): the report holds the walkthrough's conversations and its charts; the page,
+    on 127.0.0.1 with its token, lists the smoke test's unknown message; Ctrl-C stops its container."""
+    printed = bot.run("make", "insights").stdout
+    assert "report: reports/insights.html" in printed and "conversations" in printed, printed
+    report = (bot.path / "reports" / "insights.html").read_text(encoding="utf-8")
+    assert report.count('src="data:image/png;base64,') >= 4 and smoke_test.UNKNOWN in report
+    review = subprocess.Popen(["make", "review"], cwd=bot.path, env=bot.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+    try:
+        url = ""
+        deadline = time.monotonic() + 300  # it builds the Rasa image first (cached by now)
+        while not url and time.monotonic() < deadline and (line := review.stdout.readline()):
+            url = next(iter(re.findall(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)), "")
+        assert url, "make review printed no page address"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert smoke_test.UNKNOWN in response.read().decode("utf-8")
+        assert http_json(url.split("?")[0], timeout=30)[0] == 403, "the page without its token"
+    finally:
+        os.killpg(review.pid, signal.SIGINT)
+        review.communicate(timeout=120)
+    deadline = time.monotonic() + 20
+    while left := bot.run("docker", "ps", "-a", "-q", "--filter", f"name={bot.slug}-review").stdout.split():
+        assert time.monotonic() < deadline, f"make review's container outlived Ctrl-C: {left}"
+        time.sleep(1)
+
+
 def production_and_browser_work(bot: ComposeProject, up_env: dict, request, site: str) -> None:
     """The default bot's last steps: `make up-prod`, then the chat page in Chromium (it stops rasa)."""
     production_edge_works(bot, up_env, *request.getfixturevalue("certs"))
@@ -638,6 +669,7 @@ def test_walkthrough_on_docker(docker_env, bake, answers, tmp_path, record_prope
                 replicas_work(bot, up_env)
             if answers == BOTS[0]:  # last: it stops rasa
                 assert web_chat, "the default bot has the chat page (web_chat defaults to yes)"
+                insights_and_review_work(bot)
                 production_and_browser_work(bot, up_env, request, site)
         except BaseException:
             print(f"\n===== docker compose logs ({bot.slug}) =====\n{bot.logs()[-20000:]}", file=sys.stderr)
