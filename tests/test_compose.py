@@ -275,6 +275,7 @@ def test_the_events_consumer_runs_only_in_its_profile_with_the_bot_s_files(compo
     bot = str(composed.bot.path)
     mounts = {(m["source"], m["target"], m.get("read_only", False)) for m in events["volumes"]}
     assert mounts == {(f"{bot}/scripts/events_consumer.py", "/app/scripts/events_consumer.py", True),
+                      (f"{bot}/scripts/bot_files.py", "/app/scripts/bot_files.py", True),
                       (f"{bot}/config", "/app/config", True), (f"{bot}/reports", "/app/reports", False)}  # fmt: skip
     assert "ports" not in events
     assert events["depends_on"] == {"rabbitmq": {"condition": "service_healthy", "required": True}}

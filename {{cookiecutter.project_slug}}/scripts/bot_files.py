@@ -21,6 +21,22 @@ LIST_KEYS = ("intents", "entities", "actions", "e2e_actions")
 MAPPING_KEYS = ("forms", "responses", "slots")
 
 
+def yaml_loader() -> Callable[[str], object] | None:
+    """A safe YAML loader: PyYAML's, else ruamel's (the Rasa images may lack PyYAML; Rasa brings
+    ruamel); None when neither is installed."""
+    try:
+        from yaml import safe_load
+
+        return safe_load
+    except ImportError:
+        pass
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:
+        return None
+    return YAML(typ="safe", pure=True).load
+
+
 def project_files(folder: Path, suffixes: Iterable[str]) -> list[Path]:
     """The files under folder with these suffixes, sorted, outside SKIPPED_DIRS."""
     if not folder.is_dir():

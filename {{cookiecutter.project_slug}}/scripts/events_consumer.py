@@ -29,12 +29,9 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-try:
-    from yaml import safe_load as load_yaml
-except ImportError:  # inside a Rasa image without PyYAML: Rasa's own YAML library is there
-    from ruamel.yaml import YAML
+import bot_files
 
-    load_yaml = YAML(typ="safe", pure=True).load
+load_yaml = bot_files.yaml_loader()
 
 BOT_DIR = Path(__file__).resolve().parent.parent
 ENV_VAR = re.compile(r"\$\{([^}{]+)\}")  # what Rasa replaces in endpoints.yml
@@ -65,6 +62,8 @@ def expand(value: object, where: str) -> object:
 
 def broker_settings(endpoints: Path, host: str | None, port: int | None, queue: str | None) -> dict:
     """Host, port, login, password, virtual host and queue: from endpoints.yml, with overrides."""
+    if load_yaml is None:
+        raise SettingsError("reading endpoints.yml needs PyYAML or ruamel.yaml: run `make events` (the Rasa image)")
     try:
         document = load_yaml(endpoints.read_text(encoding="utf-8")) or {}
     except OSError as error:

@@ -23,17 +23,11 @@ from pathlib import Path
 import bot_files
 import rasa_http
 
-try:
-    from yaml import safe_load as load_yaml
-except ImportError:  # e.g. inside a Rasa image without PyYAML: Rasa's own YAML library is there
-    try:
-        from ruamel.yaml import YAML
-    except ImportError:
-        print("ERROR: the smoke test reads YAML: run `make smoke` (it uses the Rasa image when this Python "
-              "has no PyYAML), or `pip install pyyaml`.", file=sys.stderr)  # fmt: skip
-        sys.exit(2)
-
-    load_yaml = YAML(typ="safe", pure=True).load
+load_yaml = bot_files.yaml_loader()
+if load_yaml is None:
+    print("ERROR: the smoke test reads YAML: run `make smoke` (it uses the Rasa image when this Python "
+          "has no PyYAML), or `pip install pyyaml`.", file=sys.stderr)  # fmt: skip
+    sys.exit(2)
 
 BOT_DIR = Path(__file__).resolve().parent.parent
 JOKE = "action_joke"  # a reply from the action server, not a domain response
