@@ -94,8 +94,9 @@ import smoke_test
 from harness import fail_or_skip, stand_ins
 from harness import web_chat as tools
 from harness.bots import UNSEEN_GREETING
-from harness.combinations import CHOICES, DEFAULTS, DOCKER_NOT_COVERED, PINS, TEMPLATE_DIR, combo_id, is_valid
+from harness.combinations import CHOICES, DOCKER_NOT_COVERED, PINS, TEMPLATE_DIR, combo_id, is_valid
 from harness.processes import LOCAL, http_json
+from rasa_template.answers import default_answers
 
 pytestmark = pytest.mark.docker
 
@@ -254,7 +255,7 @@ def image_size_mb(bot: ComposeProject, image: str) -> float:
 def test_bots_cover_every_store_with_a_stand_in():
     """The Docker tier's coverage, stated: a new answer must be added to BOTS or to DOCKER_NOT_COVERED."""
     for answers in BOTS:  # each a supported combination, the other prompts at their defaults
-        assert is_valid({**DEFAULTS, **answers}), answers
+        assert is_valid({**default_answers(), **answers}), answers
     for key in ("rasa_version", "tracker_store", "nlu_pipeline", "custom_actions"):
         covered = {answers[key] for answers in BOTS}
         assert covered | set(DOCKER_NOT_COVERED.get(key, {})) == set(CHOICES[key]), key

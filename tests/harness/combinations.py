@@ -30,8 +30,6 @@ DEFAULT_LANGUAGE = CHOICES[LANGUAGE][0]
 SECONDARY = {LANGUAGE: DEFAULT_LANGUAGE, **{key: COOKIECUTTER_JSON[key] for key in ("web_chat", "duckling")}}
 SECONDARY["starter_skill"] = COOKIECUTTER_JSON["starter_skill"][0]
 SECONDARY["event_broker"] = COOKIECUTTER_JSON["event_broker"][0]
-# Every prompt's default answer (what `cookiecutter --no-input` picks).
-DEFAULTS = {key: values[0] if isinstance(values := COOKIECUTTER_JSON[key], list) else values for key in CHOICES}
 SPACY_LANGUAGES = set(PINS["spacy_models"])  # official rasa/rasa:*-spacy-<lang> images
 
 
